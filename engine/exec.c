@@ -1,0 +1,132 @@
+#include "engine/exec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/op.h"
+
+struct nf_exec {
+    int n_vertices;    /* vertices of the graph it was made for */
+    int batch;         /* largest batch it takes */
+    nf_tensor *out;    /* per vertex: its output [nout][batch][h][w] */
+    nf_tensor *grad;   /* per vertex: gradient w.r.t. its output (none for the input) */
+    float **aux;       /* per vertex: data kept from forward to backward */
+    float *work;       /* scratch shared by all vertices */
+    const nf_tensor **x_list;  /* per call: the producers' outputs */
+    nf_tensor **dx_list;       /* per call: the producers' gradients */
+    size_t bytes;      /* total bytes held */
+};
+
+static size_t aux_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
+{
+    return d->aux_floats ? d->aux_floats(v, batch, in->h, in->w) : 0;
+}
+
+static size_t work_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
+{
+    return d->work_floats ? d->work_floats(v, batch, in->h, in->w) : 0;
+}
+
+nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
+{
+    *out = NULL;
+    if (batch < 1) return nf_fail(NF_ERR_ARG, "batch size %d must be at least 1", batch);
+    nf_exec *e = calloc(1, sizeof *e);
+    if (!e) return nf_fail(NF_ERR_NOMEM, "cannot allocate an executor");
+    e->n_vertices = g->n;
+    e->batch = batch;
+    e->out = calloc((size_t)g->n, sizeof *e->out);
+    e->grad = calloc((size_t)g->n, sizeof *e->grad);
+    e->aux = calloc((size_t)g->n, sizeof *e->aux);
+    int max_inputs = 1;
+    for (int i = 0; i < g->n; i++)
+        if (g->v[i].n_inputs > max_inputs) max_inputs = g->v[i].n_inputs;
+    e->x_list = calloc((size_t)max_inputs, sizeof *e->x_list);
+    e->dx_list = calloc((size_t)max_inputs, sizeof *e->dx_list);
+    if (!e->out || !e->grad || !e->aux || !e->x_list || !e->dx_list) goto nomem;
+    size_t work = 0;
+    for (int i = 0; i < g->n; i++) {
+        const nf_vertex *v = &g->v[i];
+        const nf_op_def *d = nf_op_def_of(v->op);
+        if (nf_tensor_alloc(&e->out[i], v->nout, batch, v->h, v->w)) goto nomem;
+        e->bytes += nf_tensor_count(&e->out[i]) * sizeof(float);
+        if (i == 0) continue;
+        if (nf_tensor_alloc(&e->grad[i], v->nout, batch, v->h, v->w)) goto nomem;
+        e->bytes += nf_tensor_count(&e->grad[i]) * sizeof(float);
+        const nf_vertex *in = &g->v[v->inputs[0]];
+        size_t aux = aux_of(d, v, batch, in);
+        if (aux) {
+            if (!(e->aux[i] = nf_alloc(aux * sizeof(float)))) goto nomem;
+            e->bytes += aux * sizeof(float);
+        }
+        size_t wk = work_of(d, v, batch, in);
+        if (wk > work) work = wk;
+    }
+    if (!(e->work = nf_alloc(work * sizeof(float)))) goto nomem;
+    e->bytes += work * sizeof(float);
+    *out = e;
+    return NF_OK;
+nomem:
+    nf_exec_destroy(e);
+    return nf_fail(NF_ERR_NOMEM, "cannot allocate buffers for a %d-vertex graph at batch %d", g->n, batch);
+}
+
+void nf_exec_destroy(nf_exec *e)
+{
+    if (!e) return;
+    for (int i = 0; i < e->n_vertices; i++) {
+        if (e->out) nf_tensor_free(&e->out[i]);
+        if (e->grad) nf_tensor_free(&e->grad[i]);
+        if (e->aux) nf_free(e->aux[i]);
+    }
+    free(e->out); free(e->grad); free(e->aux);
+    free(e->x_list); free(e->dx_list);
+    nf_free(e->work);
+    free(e);
+}
+
+nf_tensor *nf_exec_input(nf_exec *e) { return &e->out[0]; }
+const nf_tensor *nf_exec_output(const nf_exec *e) { return &e->out[e->n_vertices - 1]; }
+nf_tensor *nf_exec_output_grad(nf_exec *e) { return &e->grad[e->n_vertices - 1]; }
+const nf_tensor *nf_exec_vertex_output(const nf_exec *e, int index) { return &e->out[index]; }
+const nf_tensor *nf_exec_vertex_grad(const nf_exec *e, int index) { return &e->grad[index]; }
+size_t nf_exec_bytes(const nf_exec *e) { return e->bytes; }
+
+/* Fills the call record of vertex i; the tensors' batch becomes n. */
+static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng *rng)
+{
+    const nf_vertex *v = &g->v[i];
+    for (int k = 0; k < v->n_inputs; k++) {
+        int p = v->inputs[k];
+        e->x_list[k] = &e->out[p];
+        e->dx_list[k] = p == 0 ? NULL : &e->grad[p];
+    }
+    return (nf_op_call){
+        .v = v, .n_inputs = v->n_inputs, .x = e->x_list, .dx = e->dx_list,
+        .y = &e->out[i], .dy = &e->grad[i],
+        .param = g->param + v->param_off, .grad = g->grad + v->param_off,
+        .state = g->state + v->state_off, .aux = e->aux[i], .work = e->work,
+        .training = training, .rng = rng,
+    };
+}
+
+void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
+{
+    if (n > e->batch) n = e->batch;
+    for (int i = 0; i < g->n; i++) e->out[i].n = e->grad[i].n = n;
+    for (int i = 1; i < g->n; i++) {
+        nf_op_call c = make_call(e, g, i, training, rng);
+        nf_op_def_of(g->v[i].op)->forward(&c);
+    }
+}
+
+void nf_exec_backward(nf_exec *e, nf_graph *g)
+{
+    /* Producers with several consumers sum their gradients, so every
+     * gradient but the output's starts at zero. */
+    for (int i = 1; i < g->n - 1; i++) memset(e->grad[i].data, 0, nf_tensor_count(&e->grad[i]) * sizeof(float));
+    for (int i = g->n - 1; i >= 1; i--) {
+        nf_op_call c = make_call(e, g, i, 1, NULL);
+        nf_op_def_of(g->v[i].op)->backward(&c);
+    }
+}

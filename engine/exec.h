@@ -1,0 +1,43 @@
+/* Running a graph: forward and backward passes over a batch.
+ *
+ * An nf_exec holds every buffer one architecture needs for batches of up to
+ * `batch` images: each vertex's output and gradient, the ops' saved data,
+ * one shared scratch area. It is made once per architecture (a mutated
+ * graph needs a new one) and reused for every batch, so training allocates
+ * nothing per step. */
+#ifndef NF_EXEC_H
+#define NF_EXEC_H
+
+#include "engine/graph.h"
+#include "engine/tensor.h"
+
+typedef struct nf_exec nf_exec;
+
+/* Buffers for g (already checked and laid out) and batches of up to batch. */
+nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out);
+void nf_exec_destroy(nf_exec *e);
+
+/* The input tensor [C][batch][H][W] to fill before forward. */
+nf_tensor *nf_exec_input(nf_exec *e);
+
+/* Forward pass over the first n (<= batch) images of the input. training
+ * selects batch statistics and dropout; rng may be NULL without dropout. */
+void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng);
+
+/* The output of the last forward: logits [classes][n][1][1]. */
+const nf_tensor *nf_exec_output(const nf_exec *e);
+/* The output (or its gradient) of any vertex after forward (backward). */
+const nf_tensor *nf_exec_vertex_output(const nf_exec *e, int index);
+const nf_tensor *nf_exec_vertex_grad(const nf_exec *e, int index);
+
+/* The gradient w.r.t. the logits, to fill before backward. */
+nf_tensor *nf_exec_output_grad(nf_exec *e);
+
+/* Backward pass after a training forward: fills every vertex gradient and
+ * adds the parameter gradients into g->grad (zero it first to start anew). */
+void nf_exec_backward(nf_exec *e, nf_graph *g);
+
+/* Bytes of buffers held. */
+size_t nf_exec_bytes(const nf_exec *e);
+
+#endif

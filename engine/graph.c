@@ -1,0 +1,355 @@
+#include "engine/graph.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/op.h"
+#include "engine/tensor.h"
+
+/* ==== creation and copies ================================================ */
+
+nf_attr nf_attr_default(void)
+{
+    return (nf_attr){.kernel = 3, .stride = 1, .bias = 0, .act = NF_ACT_RELU,
+                     .alpha = 0.01f, .rate = 0.0f, .momentum = 0.1f, .eps = 1e-5f};
+}
+
+static nf_status reserve(nf_graph *g, int need)
+{
+    if (need <= g->cap) return NF_OK;
+    int cap = g->cap ? g->cap * 2 : 16;
+    while (cap < need) cap *= 2;
+    nf_vertex *v = realloc(g->v, (size_t)cap * sizeof *v);
+    if (!v) return nf_fail(NF_ERR_NOMEM, "cannot grow the graph to %d vertices", cap);
+    g->v = v;
+    g->cap = cap;
+    return NF_OK;
+}
+
+nf_status nf_graph_create(int c, int h, int w, nf_graph **out)
+{
+    *out = NULL;
+    if (c < 1 || h < 1 || w < 1)
+        return nf_fail(NF_ERR_ARG, "input shape %dx%dx%d must be positive", c, h, w);
+    nf_graph *g = calloc(1, sizeof *g);
+    if (!g) return nf_fail(NF_ERR_NOMEM, "cannot allocate a graph");
+    g->in_c = c; g->in_h = h; g->in_w = w;
+    nf_status st = nf_graph_append(g, NF_OP_INPUT, NULL, c, NULL, 0, NULL);
+    if (st) { nf_graph_destroy(g); return st; }
+    *out = g;
+    return NF_OK;
+}
+
+static void free_buffers(nf_graph *g)
+{
+    nf_free(g->param); nf_free(g->grad); nf_free(g->moment1); nf_free(g->moment2);
+    nf_free(g->state); nf_free(g->value);
+    g->param = g->grad = g->moment1 = g->moment2 = g->state = g->value = NULL;
+    g->n_param = g->n_state = g->n_value = 0;
+}
+
+void nf_graph_destroy(nf_graph *g)
+{
+    if (!g) return;
+    for (int i = 0; i < g->n; i++) free(g->v[i].inputs);
+    free(g->v);
+    free_buffers(g);
+    free(g);
+}
+
+static float *copy_floats(const float *src, size_t n)
+{
+    float *dst = nf_alloc(n * sizeof(float));
+    if (dst && n) memcpy(dst, src, n * sizeof(float));
+    return dst;
+}
+
+nf_status nf_graph_clone(const nf_graph *g, nf_graph **out)
+{
+    *out = NULL;
+    nf_graph *c = calloc(1, sizeof *c);
+    if (!c) return nf_fail(NF_ERR_NOMEM, "cannot allocate a graph copy");
+    *c = *g;
+    c->v = NULL; c->cap = 0;
+    c->param = c->grad = c->moment1 = c->moment2 = c->state = c->value = NULL;
+    c->n = 0;
+    if (reserve(c, g->n)) goto nomem;
+    for (int i = 0; i < g->n; i++) {
+        c->v[i] = g->v[i];
+        c->v[i].inputs = malloc((size_t)(g->v[i].n_inputs + 1) * sizeof(int));
+        if (!c->v[i].inputs) goto nomem;
+        c->n = i + 1;
+        memcpy(c->v[i].inputs, g->v[i].inputs, (size_t)g->v[i].n_inputs * sizeof(int));
+    }
+    c->param = copy_floats(g->param, g->n_param);
+    c->grad = copy_floats(g->grad, g->n_param);
+    c->moment1 = copy_floats(g->moment1, g->n_param);
+    c->moment2 = copy_floats(g->moment2, g->n_param);
+    c->state = copy_floats(g->state, g->n_state);
+    c->value = copy_floats(g->value, g->n_value);
+    if (!c->param || !c->grad || !c->moment1 || !c->moment2 || !c->state || !c->value) goto nomem;
+    *out = c;
+    return NF_OK;
+nomem:
+    nf_graph_destroy(c);
+    return nf_fail(NF_ERR_NOMEM, "cannot copy a graph of %d vertices", g->n);
+}
+
+/* ==== appending vertices ================================================= */
+
+#define NF_UNSET ((size_t)-1)
+
+nf_status nf_graph_append(nf_graph *g, nf_op op, const nf_attr *attr, int nout,
+                          const int *inputs, int n_inputs, int *index)
+{
+    if ((unsigned)op >= NF_OP_COUNT) return nf_fail(NF_ERR_ARG, "unknown op %d", (int)op);
+    if (op == NF_OP_INPUT ? g->n != 0 : g->n == 0)
+        return nf_fail(NF_ERR_ARG, "the input vertex must be vertex 0, and only it");
+    if (n_inputs < 0 || (n_inputs > 0 && !inputs))
+        return nf_fail(NF_ERR_ARG, "%s: bad input list", nf_op_name(op));
+    for (int i = 0; i < n_inputs; i++)
+        if (inputs[i] < 0 || inputs[i] >= g->n)
+            return nf_fail(NF_ERR_ARG, "%s: input %d is not an existing vertex", nf_op_name(op), inputs[i]);
+    nf_status st = reserve(g, g->n + 1);
+    if (st) return st;
+    nf_vertex *v = &g->v[g->n];
+    memset(v, 0, sizeof *v);
+    v->inputs = malloc((size_t)(n_inputs + 1) * sizeof(int));
+    if (!v->inputs) return nf_fail(NF_ERR_NOMEM, "cannot allocate an input list");
+    if (n_inputs) memcpy(v->inputs, inputs, (size_t)n_inputs * sizeof(int));
+    v->op = op;
+    v->id = g->next_id++;
+    v->n_inputs = n_inputs;
+    v->attr = attr ? *attr : nf_attr_default();
+    v->nout = nout;
+    v->nin = n_inputs ? g->v[inputs[0]].nout : nout;
+    v->param_off = v->state_off = v->value_off = NF_UNSET;
+    if (index) *index = g->n;
+    g->n++;
+    return NF_OK;
+}
+
+static int append_one(nf_graph *g, nf_op op, const nf_attr *attr, int nout, int input)
+{
+    int index = -1;
+    if (nf_graph_append(g, op, attr, nout, &input, 1, &index)) return -1;
+    return index;
+}
+
+int nf_graph_conv(nf_graph *g, int input, int nout, int kernel, int stride, int bias)
+{
+    nf_attr a = nf_attr_default();
+    a.kernel = kernel; a.stride = stride; a.bias = bias;
+    return append_one(g, NF_OP_CONV2D, &a, nout, input);
+}
+
+int nf_graph_dense(nf_graph *g, int input, int nout, int bias)
+{
+    nf_attr a = nf_attr_default();
+    a.bias = bias;
+    return append_one(g, NF_OP_DENSE, &a, nout, input);
+}
+
+int nf_graph_batchnorm(nf_graph *g, int input) { return append_one(g, NF_OP_BATCHNORM, NULL, 0, input); }
+
+int nf_graph_act(nf_graph *g, int input, nf_act act)
+{
+    nf_attr a = nf_attr_default();
+    a.act = act;
+    if (act == NF_ACT_ELU) a.alpha = 1.0f;
+    return append_one(g, NF_OP_ACT, &a, 0, input);
+}
+
+int nf_graph_unary(nf_graph *g, nf_op op, int input)
+{
+    nf_attr a = nf_attr_default();
+    if (op == NF_OP_DROPOUT) a.rate = 0.5f;
+    return append_one(g, op, &a, 0, input);
+}
+
+/* ==== checking =========================================================== */
+
+static nf_status vertex_error(const nf_vertex *v, int index, const char *what)
+{
+    return nf_fail(NF_ERR_GRAPH, "vertex %d (id %d, %s): %s", index, v->id, nf_op_name(v->op), what);
+}
+
+static nf_status check_inputs(const nf_graph *g, int i)
+{
+    const nf_vertex *v = &g->v[i];
+    nf_kind kind = nf_graph_kind(g, i);
+    if (kind == NF_KIND_INPUT) return v->n_inputs == 0 ? NF_OK : vertex_error(v, i, "the input has inputs");
+    if (v->n_inputs < 1) return vertex_error(v, i, "has no input");
+    if ((kind == NF_KIND_LAYER || kind == NF_KIND_TRANSPARENT) && v->n_inputs != 1)
+        return vertex_error(v, i, "takes exactly one input");
+    for (int k = 0; k < v->n_inputs; k++) {
+        if (v->inputs[k] < 0 || v->inputs[k] >= i) return vertex_error(v, i, "input out of topological order");
+        if (g->v[v->inputs[k]].h != g->v[v->inputs[0]].h || g->v[v->inputs[k]].w != g->v[v->inputs[0]].w)
+            return vertex_error(v, i, "inputs differ in spatial size");
+    }
+    return NF_OK;
+}
+
+/* Derives nin and nout from the producers and checks the kind's size rule. */
+static nf_status check_sizes(nf_graph *g, int i)
+{
+    nf_vertex *v = &g->v[i];
+    nf_kind kind = nf_graph_kind(g, i);
+    if (kind == NF_KIND_INPUT) {
+        v->nin = v->nout = g->in_c;
+        return NF_OK;
+    }
+    int first = g->v[v->inputs[0]].nout, sum = 0;
+    for (int k = 0; k < v->n_inputs; k++) {
+        int n = g->v[v->inputs[k]].nout;
+        sum += n;
+        if (kind == NF_KIND_ADD && n != first) return vertex_error(v, i, "inputs of an add differ in size");
+    }
+    v->nin = kind == NF_KIND_CONCAT ? sum : first;
+    if (kind != NF_KIND_LAYER) v->nout = v->nin;
+    if (v->nout < 1) return vertex_error(v, i, "has no output neuron");
+    return NF_OK;
+}
+
+static nf_status check_attr(const nf_vertex *v, int i)
+{
+    if (v->op == NF_OP_CONV2D) {
+        if (v->attr.kernel < 1 || v->attr.kernel > 7 || v->attr.kernel % 2 == 0)
+            return vertex_error(v, i, "kernel size must be odd, 1..7");
+        if (v->attr.stride != 1 && v->attr.stride != 2) return vertex_error(v, i, "stride must be 1 or 2");
+    }
+    if (v->op == NF_OP_ACT && (unsigned)v->attr.act >= NF_ACT_COUNT) return vertex_error(v, i, "unknown activation");
+    if (v->op == NF_OP_DROPOUT && !(v->attr.rate >= 0.0f && v->attr.rate < 1.0f))
+        return vertex_error(v, i, "dropout rate must be in [0, 1)");
+    return NF_OK;
+}
+
+nf_status nf_graph_check(nf_graph *g)
+{
+    if (g->n < 2) return nf_fail(NF_ERR_GRAPH, "the graph has no vertex besides its input");
+    if (g->v[0].op != NF_OP_INPUT) return nf_fail(NF_ERR_GRAPH, "vertex 0 is not the input");
+    for (int i = 0; i < g->n; i++) {
+        nf_vertex *v = &g->v[i];
+        nf_status st;
+        if (i > 0 && v->op == NF_OP_INPUT) return vertex_error(v, i, "a second input vertex");
+        if ((st = check_inputs(g, i)) || (st = check_attr(v, i)) || (st = check_sizes(g, i))) return st;
+        const nf_op_def *d = nf_op_def_of(v->op);
+        int in_h = i ? g->v[v->inputs[0]].h : g->in_h, in_w = i ? g->v[v->inputs[0]].w : g->in_w;
+        v->h = in_h; v->w = in_w;
+        if (d->shape && (st = d->shape(v, in_h, in_w, &v->h, &v->w))) return st;
+        if (v->h < 1 || v->w < 1) return vertex_error(v, i, "spatial size shrinks below 1x1");
+    }
+    for (int i = 1; i < g->n - 1; i++)
+        if (nf_graph_consumers(g, i, NULL) == 0) return vertex_error(&g->v[i], i, "its output is never used");
+    const nf_vertex *out = &g->v[g->n - 1];
+    if (out->h != 1 || out->w != 1) return vertex_error(out, g->n - 1, "the output must be 1x1 (end with gap or dense after it)");
+    return NF_OK;
+}
+
+/* ==== laying out the buffers ============================================= */
+
+static size_t op_count(size_t (*f)(const nf_vertex *), const nf_vertex *v) { return f ? f(v) : 0; }
+
+nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
+{
+    nf_status st = nf_graph_check(g);
+    if (st) return st;
+    size_t n_param = 0, n_state = 0, n_value = 0;
+    for (int i = 0; i < g->n; i++) {
+        const nf_op_def *d = nf_op_def_of(g->v[i].op);
+        n_param += op_count(d->n_param, &g->v[i]);
+        n_state += op_count(d->n_state, &g->v[i]);
+        n_value += (size_t)g->v[i].nout;
+    }
+    float *param = nf_alloc(n_param * sizeof(float)), *grad = nf_alloc(n_param * sizeof(float));
+    float *m1 = nf_alloc(n_param * sizeof(float)), *m2 = nf_alloc(n_param * sizeof(float));
+    float *state = nf_alloc(n_state * sizeof(float)), *value = nf_alloc(n_value * sizeof(float));
+    if (!param || !grad || !m1 || !m2 || !state || !value) {
+        nf_free(param); nf_free(grad); nf_free(m1); nf_free(m2); nf_free(state); nf_free(value);
+        return nf_fail(NF_ERR_NOMEM, "cannot allocate %zu parameters", n_param);
+    }
+    size_t po = 0, so = 0, vo = 0;
+    for (int i = 0; i < g->n; i++) {
+        nf_vertex *v = &g->v[i];
+        const nf_op_def *d = nf_op_def_of(v->op);
+        size_t np = op_count(d->n_param, v), ns = op_count(d->n_state, v);
+        int kept = v->param_off != NF_UNSET && v->n_param == np && v->n_state == ns;
+        if (kept) {
+            memcpy(param + po, g->param + v->param_off, np * sizeof(float));
+            memcpy(m1 + po, g->moment1 + v->param_off, np * sizeof(float));
+            memcpy(m2 + po, g->moment2 + v->param_off, np * sizeof(float));
+            memcpy(state + so, g->state + v->state_off, ns * sizeof(float));
+        } else if (d->init) {
+            d->init(v, param + po, state + so, rng);
+        }
+        int kept_value = v->value_off != NF_UNSET && v->value_off + v->nout <= g->n_value && kept;
+        for (int k = 0; k < v->nout; k++) value[vo + k] = kept_value ? g->value[v->value_off + k] : -1.0f;
+        v->param_off = po; v->n_param = np; po += np;
+        v->state_off = so; v->n_state = ns; so += ns;
+        v->value_off = vo; vo += (size_t)v->nout;
+    }
+    free_buffers(g);
+    g->param = param; g->grad = grad; g->moment1 = m1; g->moment2 = m2;
+    g->state = state; g->value = value;
+    g->n_param = n_param; g->n_state = n_state; g->n_value = n_value;
+    return NF_OK;
+}
+
+nf_status nf_graph_set_identity(nf_graph *g, int index)
+{
+    if (index < 0 || index >= g->n) return nf_fail(NF_ERR_ARG, "vertex %d does not exist", index);
+    nf_vertex *v = &g->v[index];
+    const nf_op_def *d = nf_op_def_of(v->op);
+    if (!d->identity || v->nin != v->nout)
+        return vertex_error(v, index, "only a conv2d or dense with as many outputs as inputs can be an identity");
+    if (v->param_off == NF_UNSET) return vertex_error(v, index, "has no parameters yet (call nf_graph_layout)");
+    d->identity(v, g->param + v->param_off);
+    return NF_OK;
+}
+
+/* ==== queries ============================================================ */
+
+nf_kind nf_graph_kind(const nf_graph *g, int index) { return nf_op_def_of(g->v[index].op)->kind; }
+
+const char *nf_op_name(nf_op op)
+{
+    return (unsigned)op < NF_OP_COUNT ? nf_op_def_of(op)->name : "unknown";
+}
+
+const char *nf_act_name(nf_act act)
+{
+    static const char *const names[NF_ACT_COUNT] = {"identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh"};
+    return (unsigned)act < NF_ACT_COUNT ? names[act] : "unknown";
+}
+
+int nf_graph_find(const nf_graph *g, int id)
+{
+    for (int i = 0; i < g->n; i++)
+        if (g->v[i].id == id) return i;
+    return -1;
+}
+
+int nf_graph_consumers(const nf_graph *g, int index, int *out)
+{
+    int count = 0;
+    for (int i = index + 1; i < g->n; i++)
+        for (int k = 0; k < g->v[i].n_inputs; k++)
+            if (g->v[i].inputs[k] == index) {
+                if (out) out[count] = i;
+                count++;
+                break;
+            }
+    return count;
+}
+
+double nf_graph_macs(const nf_graph *g)
+{
+    double macs = 0;
+    for (int i = 0; i < g->n; i++) {
+        const nf_vertex *v = &g->v[i];
+        double positions = (double)v->h * v->w;
+        if (v->op == NF_OP_CONV2D) macs += positions * v->nout * v->nin * v->attr.kernel * v->attr.kernel;
+        if (v->op == NF_OP_DENSE) macs += positions * v->nout * v->nin;
+    }
+    return macs;
+}

@@ -1,0 +1,87 @@
+/* The op table: what each op contributes to the engine.
+ *
+ * One file per op (engine/ops/<name>.c) defines one nf_op_def; the table in
+ * engine/op.c indexes them by nf_op and a static_assert checks it covers
+ * NF_OP_COUNT. A NULL function pointer means "nothing to do" (no
+ * parameters, no saved data, ...). Adding a layer kind is one file and one
+ * table entry. */
+#ifndef NF_OP_H
+#define NF_OP_H
+
+#include <stddef.h>
+
+#include "engine/graph.h"
+#include "engine/tensor.h"
+
+/* Everything one forward or backward call of one vertex sees. */
+typedef struct nf_op_call {
+    const nf_vertex *v;         /* the vertex */
+    int n_inputs;               /* == v->n_inputs */
+    const nf_tensor *const *x;  /* the producers' outputs */
+    nf_tensor *const *dx;       /* gradients of the loss w.r.t. x, ADDED INTO by backward;
+                                   an entry is NULL when no gradient is needed (the image) */
+    nf_tensor *y;               /* this vertex's output (forward writes it) */
+    const nf_tensor *dy;        /* gradient w.r.t. y (backward reads it) */
+    const float *param;         /* v->n_param floats */
+    float *grad;                /* v->n_param floats, ADDED INTO by backward */
+    float *state;               /* v->n_state floats (running statistics) */
+    float *aux;                 /* aux_floats() floats kept from forward to backward */
+    float *work;                /* work_floats() floats of scratch, shared by all vertices */
+    int training;               /* nonzero: batch statistics, dropout on */
+    nf_rng *rng;                /* for dropout */
+} nf_op_call;
+
+/* A run of parameters (or state) that follows the neurons, for weight
+ * surgery: `rows` rows, one per output neuron (or a single row when
+ * per_out is 0), each of `cols` columns, one per input neuron (or a single
+ * column when per_in is 0), each of `inner` floats (a conv's k*k taps).
+ * Floats are [row][col][inner], blocks one after another. */
+typedef enum nf_fresh {
+    NF_FRESH_ZERO,   /* a new entry starts at 0 (biases, shifts, means) */
+    NF_FRESH_ONE,    /* starts at 1 (batchnorm scale, running variance) */
+    NF_FRESH_RANDOM  /* a new output neuron's incoming weights: small random */
+} nf_fresh;
+
+typedef struct nf_block {
+    int per_out;     /* rows follow output neurons */
+    int per_in;      /* columns follow input neurons */
+    int inner;       /* floats per (row, column) */
+    nf_fresh fresh;  /* what a new row starts as; new columns of an old row start at 0 */
+} nf_block;
+
+#define NF_MAX_BLOCKS 4
+
+typedef struct nf_op_def {
+    const char *name;  /* "conv2d", as in JSON and messages */
+    nf_kind kind;
+    /* Output spatial size from the input's; NF_ERR_GRAPH if impossible. NULL: same as input. */
+    nf_status (*shape)(const nf_vertex *v, int in_h, int in_w, int *h, int *w);
+    /* Parameter floats and state floats for the vertex's current sizes. */
+    size_t (*n_param)(const nf_vertex *v);
+    size_t (*n_state)(const nf_vertex *v);
+    /* Floats kept between forward and backward, for a batch of n inputs of in_h x in_w. */
+    size_t (*aux_floats)(const nf_vertex *v, int n, int in_h, int in_w);
+    /* Scratch floats needed during forward or backward. */
+    size_t (*work_floats)(const nf_vertex *v, int n, int in_h, int in_w);
+    /* Default initialisation of param and state (He for layers). */
+    void (*init)(const nf_vertex *v, float *param, float *state, nf_rng *rng);
+    /* Sets param to the identity map (layers only, nin == nout). */
+    void (*identity)(const nf_vertex *v, float *param);
+    void (*forward)(const nf_op_call *c);
+    void (*backward)(const nf_op_call *c);
+    /* Describes param and state as blocks, for weight surgery; returns the
+     * number of blocks written (<= NF_MAX_BLOCKS). */
+    int (*param_blocks)(const nf_vertex *v, nf_block *blocks);
+    int (*state_blocks)(const nf_vertex *v, nf_block *blocks);
+} nf_op_def;
+
+extern const nf_op_def *const nf_op_table[NF_OP_COUNT];
+
+static inline const nf_op_def *nf_op_def_of(nf_op op) { return nf_op_table[op]; }
+
+/* The op definitions, one per file in engine/ops/. */
+extern const nf_op_def nf_op_input, nf_op_conv2d, nf_op_dense, nf_op_batchnorm,
+    nf_op_act, nf_op_maxpool, nf_op_avgpool, nf_op_gap, nf_op_dropout,
+    nf_op_concat, nf_op_add;
+
+#endif

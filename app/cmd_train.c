@@ -150,7 +150,7 @@ static nf_status train_and_report(const train_options *o, nf_dataset *train, nf_
         nf_progress_end(&d.progress);
         if (st) break;
         nf_batcher_start_epoch(test_batches, 0, 0);
-        nf_evaluate(e, g, next_batch, test_batches, &accuracy, NULL);
+        if ((st = nf_evaluate(e, g, next_batch, test_batches, &accuracy, NULL))) break;
         printf("epoch %d  mean_train_loss %.4f  test_accuracy %.4f  elapsed %.1f s\n", epoch + 1, loss, accuracy,
                nf_now() - started);
         fflush(stdout);

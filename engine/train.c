@@ -45,16 +45,17 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
     return st;
 }
 
-void nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
-                 double *accuracy, double *mean_loss)
+nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
+                      double *accuracy, double *mean_loss)
 {
     int *labels = malloc((size_t)nf_exec_batch(e) * sizeof *labels);
+    if (!labels) return nf_fail(NF_ERR_NOMEM, "cannot allocate a label buffer");
     double total = 0;
     long seen = 0;
     int correct = 0, n;
     nf_tensor *x = nf_exec_input(e);
     x->n = nf_exec_batch(e);
-    while (labels && (n = source(user, x, labels)) > 0) {
+    while ((n = source(user, x, labels)) > 0) {
         nf_exec_forward(e, g, n, 0, NULL);
         total += (double)nf_loss_xent(nf_exec_output(e), labels, NULL, &correct) * n;
         seen += n;
@@ -63,4 +64,5 @@ void nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
     free(labels);
     if (accuracy) *accuracy = seen ? (double)correct / seen : 0;
     if (mean_loss) *mean_loss = seen ? total / seen : 0;
+    return NF_OK;
 }

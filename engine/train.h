@@ -34,7 +34,7 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
 
 /* Fraction of images classified right over every batch of source (batch
  * statistics off), and their mean loss (either may be NULL). */
-void nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
+nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
                  double *accuracy, double *mean_loss);
 
 #endif

@@ -356,7 +356,7 @@ static void test_small_cnn_learns(void **state)
     blob_task fresh = {.batches_left = 20};
     nf_rng_seed(&fresh.rng, 7, 0, NF_RNG_TEST);
     double accuracy, loss;
-    nf_evaluate(e, g, blob_batch, &fresh, &accuracy, &loss);
+    assert_int_equal(nf_evaluate(e, g, blob_batch, &fresh, &accuracy, &loss), NF_OK);
     if (loss > 0.05 || accuracy < 0.99) fail_msg("held-out loss %.4f accuracy %.4f", loss, accuracy);
     nf_exec_destroy(e);
     nf_graph_destroy(g);

@@ -6,5 +6,6 @@
 #define NF_COMMANDS_H
 
 int nf_cmd_data(int argc, char **argv);
+int nf_cmd_train(int argc, char **argv);
 
 #endif

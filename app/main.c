@@ -1,6 +1,8 @@
 /* nasfit: evolves neural-network architectures for image classification. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/commands.h"
 
@@ -12,6 +14,7 @@ typedef struct command {
 
 static const command commands[] = {
     {"data", nf_cmd_data, "load a data set exactly as fit would and describe it"},
+    {"train", nf_cmd_train, "train the reference CNN and report loss and test accuracy per epoch"},
 };
 
 static void usage(FILE *f)
@@ -21,8 +24,22 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
+/* OpenBLAS reads OPENBLAS_CORETYPE only when it loads, before main runs.
+ * Its Haswell (AVX2) kernels beat the AVX-512 ones it picks on Zen4 by
+ * 5-50 % on a CNN's skinny GEMMs (shared/PERF.md), so on a CPU with AVX2
+ * nasfit sets the variable and starts itself again, once. A user's own
+ * setting is respected. */
+static void choose_blas_kernels(char **argv)
+{
+    if (getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
+    setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+    execv("/proc/self/exe", argv);
+    /* exec failed: go on with the default kernels */
+}
+
 int main(int argc, char **argv)
 {
+    choose_blas_kernels(argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

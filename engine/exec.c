@@ -91,6 +91,7 @@ nf_tensor *nf_exec_output_grad(nf_exec *e) { return &e->grad[e->n_vertices - 1];
 const nf_tensor *nf_exec_vertex_output(const nf_exec *e, int index) { return &e->out[index]; }
 const nf_tensor *nf_exec_vertex_grad(const nf_exec *e, int index) { return &e->grad[index]; }
 size_t nf_exec_bytes(const nf_exec *e) { return e->bytes; }
+int nf_exec_batch(const nf_exec *e) { return e->batch; }
 
 /* Fills the call record of vertex i; the tensors' batch becomes n. */
 static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng *rng)

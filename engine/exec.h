@@ -37,6 +37,9 @@ nf_tensor *nf_exec_output_grad(nf_exec *e);
  * adds the parameter gradients into g->grad (zero it first to start anew). */
 void nf_exec_backward(nf_exec *e, nf_graph *g);
 
+/* The largest batch it takes. */
+int nf_exec_batch(const nf_exec *e);
+
 /* Bytes of buffers held. */
 size_t nf_exec_bytes(const nf_exec *e);
 

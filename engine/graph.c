@@ -250,17 +250,25 @@ nf_status nf_graph_check(nf_graph *g)
 
 static size_t op_count(size_t (*f)(const nf_vertex *), const nf_vertex *v) { return f ? f(v) : 0; }
 
-nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
+nf_status nf_graph_sizes(nf_graph *g, size_t *n_param, size_t *n_state, size_t *n_value)
 {
     nf_status st = nf_graph_check(g);
     if (st) return st;
-    size_t n_param = 0, n_state = 0, n_value = 0;
+    *n_param = *n_state = *n_value = 0;
     for (int i = 0; i < g->n; i++) {
         const nf_op_def *d = nf_op_def_of(g->v[i].op);
-        n_param += op_count(d->n_param, &g->v[i]);
-        n_state += op_count(d->n_state, &g->v[i]);
-        n_value += (size_t)g->v[i].nout;
+        *n_param += op_count(d->n_param, &g->v[i]);
+        *n_state += op_count(d->n_state, &g->v[i]);
+        *n_value += (size_t)g->v[i].nout;
     }
+    return NF_OK;
+}
+
+nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
+{
+    size_t n_param, n_state, n_value;
+    nf_status st = nf_graph_sizes(g, &n_param, &n_state, &n_value);
+    if (st) return st;
     float *param = nf_alloc(n_param * sizeof(float)), *grad = nf_alloc(n_param * sizeof(float));
     float *m1 = nf_alloc(n_param * sizeof(float)), *m2 = nf_alloc(n_param * sizeof(float));
     float *state = nf_alloc(n_state * sizeof(float)), *value = nf_alloc(n_value * sizeof(float));

@@ -139,6 +139,9 @@ int nf_graph_unary(nf_graph *g, nf_op op, int input); /* maxpool, avgpool, gap, 
  * Returns NF_ERR_GRAPH with the offending vertex named in the detail. */
 nf_status nf_graph_check(nf_graph *g);
 
+/* Checks g and counts the floats its buffers need, allocating nothing. */
+nf_status nf_graph_sizes(nf_graph *g, size_t *n_param, size_t *n_state, size_t *n_value);
+
 /* Gives every vertex its slice of the buffers, keeping the parameters of
  * vertices that already had a slice of the right size and initialising the
  * others with the op's default initialiser (He for layers, BN gamma 1...)

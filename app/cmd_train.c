@@ -1,0 +1,197 @@
+/* nasfit train: trains the reference CNN (the network of
+ * shared/bench/torch_reference.py) on a data set and reports, per epoch,
+ * the mean training loss and the test accuracy. Until the search exists,
+ * this is what `make run` does; it is also the engine's learning check
+ * against PyTorch. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/commands.h"
+#include "app/progress.h"
+#include "app/signals.h"
+#include "datasets/load.h"
+#include "datasets/batch.h"
+#include "engine/exec.h"
+#include "engine/models.h"
+#include "engine/threads.h"
+#include "engine/train.h"
+
+typedef struct train_options {
+    const char *data;  /* data set spec; NULL = fashion-mnist */
+    int epochs, batch, threads, train_limit;
+    float lr;
+    unsigned long long seed;
+} train_options;
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nasfit train [options]\n"
+            "Trains the reference CNN (conv32 conv32 pool conv64 conv64 pool gap dense) and\n"
+            "prints each epoch's mean training loss and test accuracy.\n\n"
+            "  --data SPEC        data set: a directory, a file, or 'fashion-mnist' (default)\n"
+            "  --epochs N         passes over the training set (default 1)\n"
+            "  --batch N          images per step (default 64)\n"
+            "  --lr X             Adam learning rate (default 0.001)\n"
+            "  --seed N           seed for initialisation and batch order (default 1)\n"
+            "  --threads N        threads for the network's GEMMs (default 2)\n"
+            "  --train-limit N    train on N images only, stratified (default: all)\n"
+            "  --help             this text\n");
+}
+
+/* Parses argv into o; returns 0, or 2 after printing what is wrong. */
+static int parse(int argc, char **argv, train_options *o)
+{
+    static const struct option longs[] = {
+        {"data", required_argument, 0, 'd'}, {"epochs", required_argument, 0, 'e'},
+        {"batch", required_argument, 0, 'b'}, {"lr", required_argument, 0, 'l'},
+        {"seed", required_argument, 0, 's'}, {"threads", required_argument, 0, 't'},
+        {"train-limit", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    *o = (train_options){.epochs = 1, .batch = 64, .threads = 2, .lr = 1e-3f, .seed = 1};
+    optind = 1;
+    int c, which = 0;
+    while ((c = getopt_long(argc, argv, "", longs, &which)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 'd': o->data = optarg; break;
+        case 'e': o->epochs = (int)strtol(optarg, &end, 10); break;
+        case 'b': o->batch = (int)strtol(optarg, &end, 10); break;
+        case 'l': o->lr = strtof(optarg, &end); break;
+        case 's': o->seed = strtoull(optarg, &end, 10); break;
+        case 't': o->threads = (int)strtol(optarg, &end, 10); break;
+        case 'n': o->train_limit = (int)strtol(optarg, &end, 10); break;
+        case 'h': usage(stdout); exit(0);
+        default: usage(stderr); return 2;
+        }
+        if (end && *end) {
+            fprintf(stderr, "nasfit train: --%s: '%s' is not a number\n", longs[which].name, optarg);
+            return 2;
+        }
+    }
+    if (optind < argc) { fprintf(stderr, "nasfit train: unexpected argument '%s'\n", argv[optind]); return 2; }
+    if (o->epochs < 1 || o->batch < 1 || o->threads < 1 || o->train_limit < 0 || !(o->lr > 0)) {
+        fprintf(stderr, "nasfit train: --epochs, --batch, --threads and --lr must be positive\n");
+        return 2;
+    }
+    return 0;
+}
+
+static int next_batch(void *user, nf_tensor *x, int *labels) { return nf_batcher_next(user, x, labels); }
+
+typedef struct step_display {
+    nf_progress progress;
+    int batch;
+    double loss_sum;   /* over the steps so far, for the running mean */
+} step_display;
+
+static int on_step(void *user, long step, float loss)
+{
+    step_display *d = user;
+    d->loss_sum += loss;
+    char detail[64];
+    snprintf(detail, sizeof detail, "loss %.4f", d->loss_sum / step);
+    nf_progress_update(&d->progress, step * d->batch, detail);
+    return nf_signals_stop_requested();
+}
+
+/* Loads the data: train (possibly limited) and test (or a held-out 10% when
+ * the data set has no test part). */
+static nf_status load_data(const train_options *o, nf_dataset **train, nf_dataset **test)
+{
+    nf_ds_pair pair = {0};
+    nf_ds_load_options lo = nf_ds_load_defaults();
+    nf_status st = nf_ds_load(o->data, &lo, &pair);
+    if (st) return st;
+    if (!pair.test) {
+        st = nf_ds_split(pair.train, 0.1, o->seed, train, test);
+        nf_ds_pair_free(&pair);
+        if (st) return st;
+    } else {
+        *train = pair.train;
+        *test = pair.test;
+    }
+    if (o->train_limit > 0 && o->train_limit < nf_ds_count(*train)) {
+        nf_dataset *limited;
+        if ((st = nf_ds_subsample(*train, o->train_limit, o->seed, &limited))) return st;
+        nf_ds_destroy(*train);
+        *train = limited;
+    }
+    return NF_OK;
+}
+
+/* Trains for o->epochs, printing a line per epoch. */
+static nf_status train_and_report(const train_options *o, nf_dataset *train, nf_dataset *test, nf_graph *g)
+{
+    nf_ds_norm norm = nf_ds_normalization(train);
+    nf_batcher *train_batches = NULL, *test_batches = NULL;
+    nf_exec *e = NULL;
+    nf_status st;
+    if ((st = nf_batcher_create(train, &norm, NULL, o->batch, o->seed, &train_batches)) ||
+        (st = nf_batcher_create(test, &norm, NULL, o->batch, o->seed, &test_batches)) ||
+        (st = nf_exec_create(g, o->batch, &e)))
+        goto done;
+    nf_train_params p = nf_train_defaults();
+    p.optim.lr = o->lr;
+    nf_rng rng;
+    nf_rng_seed(&rng, o->seed, 0, NF_RNG_DROPOUT);
+    double started = nf_now();
+    for (int epoch = 0; epoch < o->epochs && !st; epoch++) {
+        char label[48];
+        snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, o->epochs);
+        step_display d = {.batch = o->batch};
+        nf_progress_start(&d.progress, label, nf_ds_count(train));
+        p.hook = on_step;
+        p.hook_user = &d;
+        nf_batcher_start_epoch(train_batches, epoch, 1);
+        double loss, accuracy;
+        st = nf_train_epoch(e, g, next_batch, train_batches, &p, &rng, &loss);
+        nf_progress_end(&d.progress);
+        if (st) break;
+        nf_batcher_start_epoch(test_batches, 0, 0);
+        if ((st = nf_evaluate(e, g, next_batch, test_batches, &accuracy, NULL))) break;
+        printf("epoch %d  mean_train_loss %.4f  test_accuracy %.4f  elapsed %.1f s\n", epoch + 1, loss, accuracy,
+               nf_now() - started);
+        fflush(stdout);
+    }
+done:
+    nf_exec_destroy(e);
+    nf_batcher_destroy(train_batches);
+    nf_batcher_destroy(test_batches);
+    return st;
+}
+
+int nf_cmd_train(int argc, char **argv)
+{
+    train_options o;
+    int bad = parse(argc, argv, &o);
+    if (bad) return bad;
+    nf_signals_install();
+    nf_threads_set_blas(o.threads);
+    nf_dataset *train = NULL, *test = NULL;
+    nf_graph *g = NULL;
+    double t0 = nf_now();
+    nf_status st = load_data(&o, &train, &test);
+    if (st) {
+        fprintf(stderr, "nasfit train: %s\n", nf_last_error());
+        return 2;
+    }
+    printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (loaded in %.2f s)\n",
+           nf_ds_format(train), nf_ds_count(train), nf_ds_count(test), nf_ds_channels(train), nf_ds_height(train),
+           nf_ds_width(train), nf_ds_classes(train), nf_now() - t0);
+    nf_rng rng;
+    nf_rng_seed(&rng, o.seed, 0, NF_RNG_INIT);
+    st = nf_model_reference_cnn(nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train),
+                                nf_ds_classes(train), &rng, &g);
+    if (!st) {
+        printf("model: reference CNN, %zu parameters; batch %d, Adam lr %g, %d BLAS thread(s) (%s kernels)\n",
+               nf_graph_param_count(g), o.batch, o.lr, o.threads, nf_threads_blas_core());
+        st = train_and_report(&o, train, test, g);
+    }
+    if (st) fprintf(stderr, "nasfit train: %s\n", st == NF_ERR_INTERRUPTED ? "stopped" : nf_last_error());
+    nf_graph_destroy(g);
+    nf_ds_destroy(train);
+    nf_ds_destroy(test);
+    return st ? 1 : 0;
+}

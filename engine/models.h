@@ -1,0 +1,13 @@
+/* Ready-made graphs: the reference CNN that the PyTorch comparison uses
+ * (shared/bench/torch_reference.py), and a seed network for searches. */
+#ifndef NF_MODELS_H
+#define NF_MODELS_H
+
+#include "engine/graph.h"
+
+/* conv3x3 32, BN, relu, conv3x3 32, BN, relu, maxpool, conv3x3 64, BN, relu,
+ * conv3x3 64, BN, relu, maxpool, gap, dense classes (with bias); convs
+ * without bias. Built, checked and initialised from rng. */
+nf_status nf_model_reference_cnn(int c, int h, int w, int classes, nf_rng *rng, nf_graph **out);
+
+#endif

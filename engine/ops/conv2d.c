@@ -1,0 +1,180 @@
+/* 2-D convolution, odd square kernel k (1..7), stride 1 or 2, "same"
+ * padding k/2 (output ceil(in/stride)), optional bias.
+ *
+ * On [C][N][H][W] a convolution is W[nout][nin*k*k] x cols[nin*k*k][N*Ho*Wo]
+ * (im2col). The batch is processed in chunks of images so the column
+ * buffer stays bounded (CONV_CHUNK_FLOATS); each chunk's GEMM writes
+ * straight into its slice of the output.
+ * Parameters: W[nout][nin][k][k], then b[nout] if bias. */
+#include <cblas.h>
+#include <string.h>
+
+#include "engine/init.h"
+#include "engine/op.h"
+
+/* Largest column buffer: 4 Mi floats (16 MiB). */
+#define CONV_CHUNK_FLOATS ((size_t)4 << 20)
+
+typedef struct geometry {
+    int c, n, h, w;       /* input */
+    int ho, wo;           /* output spatial size */
+    int k, stride, pad;   /* kernel */
+    int rows;             /* c * k * k */
+    int chunk;            /* images per column buffer */
+} geometry;
+
+static geometry geometry_of(const nf_vertex *v, int n, int h, int w)
+{
+    geometry g = {.c = v->nin, .n = n, .h = h, .w = w, .k = v->attr.kernel,
+                  .stride = v->attr.stride, .pad = v->attr.kernel / 2};
+    g.ho = (h - 1) / g.stride + 1;
+    g.wo = (w - 1) / g.stride + 1;
+    g.rows = g.c * g.k * g.k;
+    size_t per_image = (size_t)g.rows * g.ho * g.wo;
+    size_t chunk = per_image ? CONV_CHUNK_FLOATS / per_image : 1;
+    g.chunk = chunk < 1 ? 1 : chunk > (size_t)n ? n : (int)chunk;
+    return g;
+}
+
+static size_t weight_count(const nf_vertex *v)
+{
+    return (size_t)v->nout * v->nin * v->attr.kernel * v->attr.kernel;
+}
+
+static size_t n_param(const nf_vertex *v) { return weight_count(v) + (v->attr.bias ? (size_t)v->nout : 0); }
+
+static nf_status shape(const nf_vertex *v, int in_h, int in_w, int *h, int *w)
+{
+    *h = (in_h - 1) / v->attr.stride + 1;
+    *w = (in_w - 1) / v->attr.stride + 1;
+    return NF_OK;
+}
+
+static size_t work_floats(const nf_vertex *v, int n, int h, int w)
+{
+    geometry g = geometry_of(v, n, h, w);
+    return 2 * (size_t)g.rows * g.chunk * g.ho * g.wo; /* columns, and their gradient */
+}
+
+static void init(const nf_vertex *v, float *param, float *state, nf_rng *rng)
+{
+    (void)state;
+    int kk = v->attr.kernel * v->attr.kernel;
+    nf_init_fill(NF_INIT_HE_UNIFORM, param, weight_count(v), (double)v->nin * kk, (double)v->nout * kk, rng);
+    if (v->attr.bias) memset(param + weight_count(v), 0, (size_t)v->nout * sizeof(float));
+}
+
+static void identity(const nf_vertex *v, float *param)
+{
+    int k = v->attr.kernel, centre = (k / 2) * k + k / 2;
+    memset(param, 0, n_param(v) * sizeof(float));
+    for (int o = 0; o < v->nout; o++) param[((size_t)o * v->nin + o) * k * k + centre] = 1.0f;
+}
+
+/* cols[(c*k+ky)*k+kx][i*ho*wo + oy*wo + ox] = x[c][n0+i][oy*s-p+ky][ox*s-p+kx] (0 outside). */
+static void im2col(const geometry *g, const float *x, int n0, int nb, float *cols)
+{
+    size_t row_len = (size_t)nb * g->ho * g->wo;
+    for (int c = 0; c < g->c; c++)
+        for (int ky = 0; ky < g->k; ky++)
+            for (int kx = 0; kx < g->k; kx++) {
+                float *row = cols + ((size_t)(c * g->k + ky) * g->k + kx) * row_len;
+                for (int i = 0; i < nb; i++) {
+                    const float *plane = x + ((size_t)c * g->n + n0 + i) * g->h * g->w;
+                    for (int oy = 0; oy < g->ho; oy++) {
+                        int iy = oy * g->stride - g->pad + ky;
+                        float *out = row + ((size_t)i * g->ho + oy) * g->wo;
+                        if (iy < 0 || iy >= g->h) { memset(out, 0, (size_t)g->wo * sizeof(float)); continue; }
+                        const float *line = plane + (size_t)iy * g->w;
+                        for (int ox = 0; ox < g->wo; ox++) {
+                            int ix = ox * g->stride - g->pad + kx;
+                            out[ox] = (ix >= 0 && ix < g->w) ? line[ix] : 0.0f;
+                        }
+                    }
+                }
+            }
+}
+
+/* The adjoint of im2col: adds each column entry back into dx. */
+static void col2im(const geometry *g, const float *cols, int n0, int nb, float *dx)
+{
+    size_t row_len = (size_t)nb * g->ho * g->wo;
+    for (int c = 0; c < g->c; c++)
+        for (int ky = 0; ky < g->k; ky++)
+            for (int kx = 0; kx < g->k; kx++) {
+                const float *row = cols + ((size_t)(c * g->k + ky) * g->k + kx) * row_len;
+                for (int i = 0; i < nb; i++) {
+                    float *plane = dx + ((size_t)c * g->n + n0 + i) * g->h * g->w;
+                    for (int oy = 0; oy < g->ho; oy++) {
+                        int iy = oy * g->stride - g->pad + ky;
+                        if (iy < 0 || iy >= g->h) continue;
+                        const float *in = row + ((size_t)i * g->ho + oy) * g->wo;
+                        float *line = plane + (size_t)iy * g->w;
+                        for (int ox = 0; ox < g->wo; ox++) {
+                            int ix = ox * g->stride - g->pad + kx;
+                            if (ix >= 0 && ix < g->w) line[ix] += in[ox];
+                        }
+                    }
+                }
+            }
+}
+
+static void forward(const nf_op_call *c)
+{
+    const nf_vertex *v = c->v;
+    const nf_tensor *x = c->x[0];
+    geometry g = geometry_of(v, x->n, x->h, x->w);
+    size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area;
+    for (int n0 = 0; n0 < g.n; n0 += g.chunk) {
+        int nb = g.n - n0 < g.chunk ? g.n - n0 : g.chunk;
+        im2col(&g, x->data, n0, nb, c->work);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, nb * (int)area, g.rows,
+                    1.0f, c->param, g.rows, c->work, nb * (int)area, 0.0f,
+                    c->y->data + (size_t)n0 * area, (int)plane);
+    }
+    if (!v->attr.bias) return;
+    const float *b = c->param + weight_count(v);
+    for (int o = 0; o < v->nout; o++)
+        for (size_t p = 0; p < plane; p++) c->y->data[o * plane + p] += b[o];
+}
+
+static void backward(const nf_op_call *c)
+{
+    const nf_vertex *v = c->v;
+    const nf_tensor *x = c->x[0];
+    geometry g = geometry_of(v, x->n, x->h, x->w);
+    size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area;
+    float *cols = c->work, *dcols = c->work + (size_t)g.rows * g.chunk * area;
+    for (int n0 = 0; n0 < g.n; n0 += g.chunk) {
+        int nb = g.n - n0 < g.chunk ? g.n - n0 : g.chunk;
+        const float *dy = c->dy->data + (size_t)n0 * area;
+        im2col(&g, x->data, n0, nb, cols);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, g.rows, nb * (int)area,
+                    1.0f, dy, (int)plane, cols, nb * (int)area, 1.0f, c->grad, g.rows);
+        if (!c->dx[0]) continue;
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.rows, nb * (int)area, v->nout,
+                    1.0f, c->param, g.rows, dy, (int)plane, 0.0f, dcols, nb * (int)area);
+        col2im(&g, dcols, n0, nb, c->dx[0]->data);
+    }
+    if (!v->attr.bias) return;
+    float *db = c->grad + weight_count(v);
+    for (int o = 0; o < v->nout; o++) {
+        float s = 0.0f;
+        for (size_t p = 0; p < plane; p++) s += c->dy->data[o * plane + p];
+        db[o] += s;
+    }
+}
+
+static int param_blocks(const nf_vertex *v, nf_block *b)
+{
+    int kk = v->attr.kernel * v->attr.kernel;
+    b[0] = (nf_block){.per_out = 1, .per_in = 1, .inner = kk, .fresh = NF_FRESH_RANDOM};
+    b[1] = (nf_block){.per_out = 1, .per_in = 0, .inner = 1, .fresh = NF_FRESH_ZERO};
+    return v->attr.bias ? 2 : 1;
+}
+
+const nf_op_def nf_op_conv2d = {
+    .name = "conv2d", .kind = NF_KIND_LAYER, .shape = shape, .n_param = n_param,
+    .work_floats = work_floats, .init = init, .identity = identity, .forward = forward,
+    .backward = backward, .param_blocks = param_blocks,
+};

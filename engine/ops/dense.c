@@ -1,0 +1,72 @@
+/* Dense (fully connected) layer: y = W x + b, applied at every spatial
+ * position, so on [C][N][H][W] it is one GEMM W[nout][nin] x X[nin][N*H*W]
+ * (a 1x1 convolution). Parameters: W[nout][nin], then b[nout] if bias. */
+#include <cblas.h>
+#include <string.h>
+
+#include "engine/init.h"
+#include "engine/op.h"
+
+static size_t n_param(const nf_vertex *v)
+{
+    return (size_t)v->nout * v->nin + (v->attr.bias ? (size_t)v->nout : 0);
+}
+
+static void init(const nf_vertex *v, float *param, float *state, nf_rng *rng)
+{
+    (void)state;
+    nf_init_fill(NF_INIT_HE_UNIFORM, param, (size_t)v->nout * v->nin, v->nin, v->nout, rng);
+    if (v->attr.bias) memset(param + (size_t)v->nout * v->nin, 0, (size_t)v->nout * sizeof(float));
+}
+
+static void identity(const nf_vertex *v, float *param)
+{
+    memset(param, 0, n_param(v) * sizeof(float));
+    for (int o = 0; o < v->nout; o++) param[(size_t)o * v->nin + o] = 1.0f;
+}
+
+static void forward(const nf_op_call *c)
+{
+    const nf_vertex *v = c->v;
+    int positions = (int)nf_tensor_plane(c->x[0]);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, positions, v->nin,
+                1.0f, c->param, v->nin, c->x[0]->data, positions, 0.0f, c->y->data, positions);
+    if (!v->attr.bias) return;
+    const float *b = c->param + (size_t)v->nout * v->nin;
+    for (int o = 0; o < v->nout; o++) {
+        float *y = c->y->data + (size_t)o * positions;
+        for (int p = 0; p < positions; p++) y[p] += b[o];
+    }
+}
+
+static void backward(const nf_op_call *c)
+{
+    const nf_vertex *v = c->v;
+    int positions = (int)nf_tensor_plane(c->x[0]);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, v->nin, positions,
+                1.0f, c->dy->data, positions, c->x[0]->data, positions, 1.0f, c->grad, v->nin);
+    if (v->attr.bias) {
+        float *db = c->grad + (size_t)v->nout * v->nin;
+        for (int o = 0; o < v->nout; o++) {
+            const float *dy = c->dy->data + (size_t)o * positions;
+            float s = 0.0f;
+            for (int p = 0; p < positions; p++) s += dy[p];
+            db[o] += s;
+        }
+    }
+    if (c->dx[0])
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, v->nin, positions, v->nout,
+                    1.0f, c->param, v->nin, c->dy->data, positions, 1.0f, c->dx[0]->data, positions);
+}
+
+static int param_blocks(const nf_vertex *v, nf_block *b)
+{
+    b[0] = (nf_block){.per_out = 1, .per_in = 1, .inner = 1, .fresh = NF_FRESH_RANDOM};
+    b[1] = (nf_block){.per_out = 1, .per_in = 0, .inner = 1, .fresh = NF_FRESH_ZERO};
+    return v->attr.bias ? 2 : 1;
+}
+
+const nf_op_def nf_op_dense = {
+    .name = "dense", .kind = NF_KIND_LAYER, .n_param = n_param, .init = init,
+    .identity = identity, .forward = forward, .backward = backward, .param_blocks = param_blocks,
+};

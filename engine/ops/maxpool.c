@@ -1,0 +1,51 @@
+/* 2x2 max pooling, stride 2. Backward finds the maximum again from the
+ * input rather than keeping argmax indices (saves a buffer per pool). */
+#include "engine/ops/pool2.h"
+
+/* Offset (within the window) of the first maximum of the 2x2 window at x. */
+static int argmax4(const float *x, int w)
+{
+    float a = x[0], b = x[1], c = x[w], d = x[w + 1];
+    int i = 0;
+    float m = a;
+    if (b > m) { m = b; i = 1; }
+    if (c > m) { m = c; i = w; }
+    if (d > m) { i = w + 1; }
+    return i;
+}
+
+static void forward(const nf_op_call *c)
+{
+    const nf_tensor *x = c->x[0];
+    nf_tensor *y = c->y;
+    size_t planes = (size_t)x->c * x->n;
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x->data + p * x->h * x->w;
+        float *yp = y->data + p * y->h * y->w;
+        for (int oy = 0; oy < y->h; oy++)
+            for (int ox = 0; ox < y->w; ox++) {
+                const float *win = xp + 2 * oy * x->w + 2 * ox;
+                yp[oy * y->w + ox] = win[argmax4(win, x->w)];
+            }
+    }
+}
+
+static void backward(const nf_op_call *c)
+{
+    if (!c->dx[0]) return;
+    const nf_tensor *x = c->x[0], *dy = c->dy;
+    size_t planes = (size_t)x->c * x->n;
+    for (size_t p = 0; p < planes; p++) {
+        const float *xp = x->data + p * x->h * x->w;
+        float *dxp = c->dx[0]->data + p * x->h * x->w;
+        const float *dyp = dy->data + p * dy->h * dy->w;
+        for (int oy = 0; oy < dy->h; oy++)
+            for (int ox = 0; ox < dy->w; ox++) {
+                size_t at = (size_t)2 * oy * x->w + 2 * ox;
+                dxp[at + argmax4(xp + at, x->w)] += dyp[oy * dy->w + ox];
+            }
+    }
+}
+
+const nf_op_def nf_op_maxpool = {.name = "maxpool", .kind = NF_KIND_TRANSPARENT, .shape = pool2_shape,
+                                 .forward = forward, .backward = backward};

@@ -1,0 +1,68 @@
+#include "engine/train.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/loss.h"
+
+nf_train_params nf_train_defaults(void)
+{
+    return (nf_train_params){.optim = nf_optim_defaults(NF_OPTIM_ADAM)};
+}
+
+void nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
+                   nf_rng *rng, float *loss)
+{
+    nf_exec_forward(e, g, n, 1, rng);
+    *loss = nf_loss_xent(nf_exec_output(e), labels, nf_exec_output_grad(e), NULL);
+    memset(g->grad, 0, g->n_param * sizeof(float));
+    nf_exec_backward(e, g);
+    nf_optim_step(g, o);
+}
+
+nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
+                         const nf_train_params *p, nf_rng *rng, double *mean_loss)
+{
+    int *labels = malloc((size_t)nf_exec_batch(e) * sizeof *labels);
+    if (!labels) return nf_fail(NF_ERR_NOMEM, "cannot allocate a label buffer");
+    nf_status st = NF_OK;
+    double total = 0;
+    long seen = 0, steps = 0;
+    nf_tensor *x = nf_exec_input(e);
+    x->n = nf_exec_batch(e);
+    int n;
+    while ((n = source(user, x, labels)) > 0) {
+        float loss;
+        nf_train_step(e, g, n, labels, &p->optim, rng, &loss);
+        total += (double)loss * n;
+        seen += n;
+        steps++;
+        if (p->hook && p->hook(p->hook_user, steps, loss)) { st = nf_fail(NF_ERR_INTERRUPTED, "training stopped"); break; }
+        x->n = nf_exec_batch(e);
+    }
+    free(labels);
+    if (mean_loss) *mean_loss = seen ? total / seen : 0;
+    return st;
+}
+
+nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
+                      double *accuracy, double *mean_loss)
+{
+    int *labels = malloc((size_t)nf_exec_batch(e) * sizeof *labels);
+    if (!labels) return nf_fail(NF_ERR_NOMEM, "cannot allocate a label buffer");
+    double total = 0;
+    long seen = 0;
+    int correct = 0, n;
+    nf_tensor *x = nf_exec_input(e);
+    x->n = nf_exec_batch(e);
+    while ((n = source(user, x, labels)) > 0) {
+        nf_exec_forward(e, g, n, 0, NULL);
+        total += (double)nf_loss_xent(nf_exec_output(e), labels, NULL, &correct) * n;
+        seen += n;
+        x->n = nf_exec_batch(e);
+    }
+    free(labels);
+    if (accuracy) *accuracy = seen ? (double)correct / seen : 0;
+    if (mean_loss) *mean_loss = seen ? total / seen : 0;
+    return NF_OK;
+}

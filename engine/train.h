@@ -1,0 +1,40 @@
+/* Training and evaluation loops over batches supplied by the caller, so the
+ * engine needs to know nothing of data sets. */
+#ifndef NF_TRAIN_H
+#define NF_TRAIN_H
+
+#include "engine/exec.h"
+#include "engine/optim.h"
+
+/* Fills x (capacity x->n images) and labels with the next batch; returns the
+ * number of images put, 0 when the epoch is over. */
+typedef int (*nf_batch_source)(void *user, nf_tensor *x, int *labels);
+
+/* Called after every training step (for progress display); may be NULL.
+ * A non-zero return stops the epoch (NF_ERR_INTERRUPTED). */
+typedef int (*nf_step_hook)(void *user, long step, float loss);
+
+typedef struct nf_train_params {
+    nf_optim optim;        /* optimiser and learning rate */
+    nf_step_hook hook;     /* progress callback, may be NULL */
+    void *hook_user;
+} nf_train_params;
+
+nf_train_params nf_train_defaults(void);
+
+/* One step on the first n images of the executor's input: forward, loss,
+ * backward, optimiser step. Writes the batch's mean loss to *loss. */
+void nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
+                   nf_rng *rng, float *loss);
+
+/* A pass over every batch of source. mean_loss (may be NULL) receives the
+ * mean training loss over the images seen. */
+nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
+                         const nf_train_params *p, nf_rng *rng, double *mean_loss);
+
+/* Fraction of images classified right over every batch of source (batch
+ * statistics off), and their mean loss (either may be NULL). */
+nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
+                 double *accuracy, double *mean_loss);
+
+#endif

@@ -1,0 +1,394 @@
+/* The graph type: validity rules, copies, identity layers, serialisation,
+ * optimisers, RNG streams, and a small CNN that learns. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/exec.h"
+#include "engine/graph.h"
+#include "engine/loss.h"
+#include "engine/models.h"
+#include "engine/optim.h"
+#include "engine/serialize.h"
+#include "engine/train.h"
+
+static nf_rng test_rng(uint64_t seed)
+{
+    nf_rng r;
+    nf_rng_seed(&r, seed, 0, NF_RNG_TEST);
+    return r;
+}
+
+/* input(3, 8x8) -> conv 4 -> relu -> [a: conv 5] [b: conv 6] -> concat -> gap -> dense 3 */
+static nf_graph *small_branched(void)
+{
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(3, 8, 8, &g), NF_OK);
+    int c = nf_graph_conv(g, 0, 4, 3, 1, 1);
+    int r = nf_graph_act(g, c, NF_ACT_RELU);
+    int ab[2] = {nf_graph_conv(g, r, 5, 3, 2, 0), nf_graph_conv(g, r, 6, 1, 2, 0)};
+    int cat;
+    assert_int_equal(nf_graph_append(g, NF_OP_CONCAT, NULL, 0, ab, 2, &cat), NF_OK);
+    int bn = nf_graph_batchnorm(g, cat);
+    int gap = nf_graph_unary(g, NF_OP_GAP, bn);
+    assert_true(nf_graph_dense(g, gap, 3, 1) > 0);
+    nf_rng rng = test_rng(1);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    return g;
+}
+
+static void test_check_derives_sizes(void **state)
+{
+    (void)state;
+    nf_graph *g = small_branched();
+    assert_int_equal(g->v[5].nin, 11); /* concat of 5 and 6 */
+    assert_int_equal(g->v[5].nout, 11);
+    assert_int_equal(g->v[5].h, 4);   /* stride 2 on 8x8 */
+    assert_int_equal(g->v[g->n - 1].h, 1);
+    nf_graph_destroy(g);
+}
+
+static void assert_rejected(nf_graph *g, const char *words)
+{
+    assert_int_equal(nf_graph_check(g), NF_ERR_GRAPH);
+    if (!strstr(nf_last_error(), words)) fail_msg("message '%s' lacks '%s'", nf_last_error(), words);
+    nf_graph_destroy(g);
+}
+
+static void test_check_rejects_invalid_graphs(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    int in[2], at;
+    /* add of unequal sizes */
+    nf_graph_create(1, 4, 4, &g);
+    in[0] = nf_graph_conv(g, 0, 2, 3, 1, 0);
+    in[1] = nf_graph_conv(g, 0, 3, 3, 1, 0);
+    nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 2, &at);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, at), 2, 0);
+    assert_rejected(g, "differ in size");
+    /* concat of different spatial sizes */
+    nf_graph_create(1, 4, 4, &g);
+    in[0] = nf_graph_conv(g, 0, 2, 3, 1, 0);
+    in[1] = nf_graph_conv(g, 0, 3, 3, 2, 0);
+    nf_graph_append(g, NF_OP_CONCAT, NULL, 0, in, 2, &at);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, at), 2, 0);
+    assert_rejected(g, "spatial size");
+    /* output not 1x1 */
+    nf_graph_create(1, 4, 4, &g);
+    nf_graph_conv(g, 0, 2, 3, 1, 0);
+    assert_rejected(g, "1x1");
+    /* a dangling vertex */
+    nf_graph_create(1, 4, 4, &g);
+    nf_graph_conv(g, 0, 2, 3, 1, 0);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, 0), 2, 0);
+    assert_rejected(g, "never used");
+    /* even kernel */
+    nf_graph_create(1, 4, 4, &g);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, nf_graph_conv(g, 0, 2, 4, 1, 0)), 2, 0);
+    assert_rejected(g, "kernel");
+    /* pooling below 1x1 */
+    nf_graph_create(1, 2, 2, &g);
+    at = nf_graph_unary(g, NF_OP_MAXPOOL, 0);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_MAXPOOL, at), 2, 0);
+    assert_rejected(g, "too small");
+    /* appending with a missing input is refused at once */
+    nf_graph_create(1, 2, 2, &g);
+    int missing = 7;
+    assert_int_equal(nf_graph_append(g, NF_OP_ACT, NULL, 0, &missing, 1, NULL), NF_ERR_ARG);
+    nf_graph_destroy(g);
+}
+
+/* Logits of g on a fixed random batch of n images. Returns a malloc'd copy. */
+static float *logits_of(nf_graph *g, int n, int training, uint64_t seed)
+{
+    nf_exec *e;
+    assert_int_equal(nf_exec_create(g, n, &e), NF_OK);
+    nf_tensor *x = nf_exec_input(e);
+    nf_rng rng = test_rng(seed);
+    for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
+    nf_exec_forward(e, g, n, training, NULL);
+    const nf_tensor *y = nf_exec_output(e);
+    float *out = malloc(nf_tensor_count(y) * sizeof(float));
+    memcpy(out, y->data, nf_tensor_count(y) * sizeof(float));
+    nf_exec_destroy(e);
+    return out;
+}
+
+/* A few Adam steps so that moments, running statistics and step are non-trivial. */
+static void train_a_little(nf_graph *g, int steps)
+{
+    nf_exec *e;
+    assert_int_equal(nf_exec_create(g, 4, &e), NF_OK);
+    nf_rng rng = test_rng(2);
+    nf_optim o = nf_optim_defaults(NF_OPTIM_ADAM);
+    int labels[4] = {0, 1, 2, 1};
+    for (int s = 0; s < steps; s++) {
+        nf_tensor *x = nf_exec_input(e);
+        for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
+        float loss;
+        nf_train_step(e, g, 4, labels, &o, &rng, &loss);
+    }
+    nf_exec_destroy(e);
+}
+
+static void test_serialize_round_trip_is_exact(void **state)
+{
+    (void)state;
+    nf_graph *g = small_branched();
+    train_a_little(g, 3);
+    for (size_t i = 0; i < g->n_value; i++) g->value[i] = (float)i * 0.5f;
+    unsigned char *buf, *buf2;
+    size_t len, len2;
+    assert_int_equal(nf_graph_serialize(g, &buf, &len), NF_OK);
+    nf_graph *h;
+    assert_int_equal(nf_graph_deserialize(buf, len, &h), NF_OK);
+    assert_int_equal(nf_graph_serialize(h, &buf2, &len2), NF_OK);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    assert_int_equal(h->step, 3);
+    for (int training = 0; training <= 1; training++) {
+        float *a = logits_of(g, 5, training, 9), *b = logits_of(h, 5, training, 9);
+        assert_memory_equal(a, b, 15 * sizeof(float));
+        free(a); free(b);
+    }
+    free(buf); free(buf2);
+    nf_graph_destroy(g);
+    nf_graph_destroy(h);
+}
+
+static void test_deserialize_rejects_damage(void **state)
+{
+    (void)state;
+    nf_graph *g = small_branched();
+    unsigned char *buf;
+    size_t len;
+    assert_int_equal(nf_graph_serialize(g, &buf, &len), NF_OK);
+    nf_graph *h;
+    for (size_t cut = 0; cut < len; cut += 1 + cut / 64) {
+        assert_int_equal(nf_graph_deserialize(buf, cut, &h), NF_ERR_FORMAT);
+        assert_null(h);
+        assert_non_null(strstr(nf_last_error(), "graph data"));
+    }
+    /* Random byte damage: accepted only as a valid graph, never a crash. */
+    nf_rng rng = test_rng(3);
+    unsigned char *bad = malloc(len);
+    for (int trial = 0; trial < 3000; trial++) {
+        memcpy(bad, buf, len);
+        int flips = 1 + (int)nf_rng_below(&rng, 3);
+        for (int f = 0; f < flips; f++) bad[nf_rng_below(&rng, len)] ^= (unsigned char)(1 + nf_rng_below(&rng, 255));
+        nf_status st = nf_graph_deserialize(bad, len, &h);
+        if (st == NF_OK) {
+            assert_int_equal(nf_graph_check(h), NF_OK);
+            nf_graph_destroy(h);
+        } else {
+            assert_int_equal(st, NF_ERR_FORMAT);
+        }
+    }
+    free(bad);
+    free(buf);
+    nf_graph_destroy(g);
+}
+
+static void test_clone_is_deep_and_equal(void **state)
+{
+    (void)state;
+    nf_graph *g = small_branched();
+    train_a_little(g, 2);
+    nf_graph *c;
+    assert_int_equal(nf_graph_clone(g, &c), NF_OK);
+    unsigned char *a, *b;
+    size_t la, lb;
+    nf_graph_serialize(g, &a, &la);
+    nf_graph_serialize(c, &b, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(a, b, la);
+    c->param[0] += 1.0f;
+    c->v[1].inputs[0] = 0;
+    assert_float_not_equal(c->param[0], g->param[0], 0.5f);
+    free(a); free(b);
+    nf_graph_destroy(c);
+    nf_graph_destroy(g);
+}
+
+/* conv 4 -> relu -> identity layer: its output equals its input. */
+static void check_identity(nf_op op, int kernel)
+{
+    nf_graph *g;
+    nf_graph_create(2, 6, 6, &g);
+    int r = nf_graph_act(g, nf_graph_conv(g, 0, 4, 3, 1, 1), NF_ACT_RELU);
+    int id = op == NF_OP_CONV2D ? nf_graph_conv(g, r, 4, kernel, 1, 1) : nf_graph_dense(g, r, 4, 1);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, id), 3, 1);
+    nf_rng rng = test_rng(4);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    assert_int_equal(nf_graph_set_identity(g, id), NF_OK);
+    nf_exec *e;
+    nf_exec_create(g, 3, &e);
+    nf_tensor *x = nf_exec_input(e);
+    for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
+    nf_exec_forward(e, g, 3, 0, NULL);
+    const nf_tensor *in = nf_exec_vertex_output(e, r), *out = nf_exec_vertex_output(e, id);
+    double worst = 0;
+    for (size_t i = 0; i < nf_tensor_count(in); i++) worst = fmax(worst, fabs(in->data[i] - out->data[i]));
+    assert_true(worst <= 1e-6);
+    nf_exec_destroy(e);
+    nf_graph_destroy(g);
+}
+
+static void test_identity_layers_pass_input_through(void **state)
+{
+    (void)state;
+    for (int k = 1; k <= 7; k += 2) check_identity(NF_OP_CONV2D, k);
+    check_identity(NF_OP_DENSE, 1);
+}
+
+static void test_identity_refused_when_sizes_differ(void **state)
+{
+    (void)state;
+    nf_graph *g = small_branched();
+    assert_int_equal(nf_graph_set_identity(g, 1), NF_ERR_GRAPH); /* 3 -> 4 channels */
+    nf_graph_destroy(g);
+}
+
+/* One step on a one-parameter graph with gradient 0.5: each rule's arithmetic. */
+static void test_optimiser_first_steps(void **state)
+{
+    (void)state;
+    nf_graph g = {0};
+    float w[1], d[1], m1[1], m2[1];
+    g.param = w; g.grad = d; g.moment1 = m1; g.moment2 = m2; g.n_param = 1;
+    struct { nf_optim_kind kind; float after_one, after_two; } cases[] = {
+        {NF_OPTIM_SGD, 1.0f - 0.05f, 1.0f - 0.10f},
+        {NF_OPTIM_MOMENTUM, 1.0f - 0.05f, 1.0f - 0.05f - 0.095f},
+        {NF_OPTIM_NESTEROV, 1.0f - 0.095f, 1.0f - 0.095f - 0.1355f},
+        {NF_OPTIM_ADAM, 0.9f, 0.8f},       /* Adam moves lr per step on a constant gradient */
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        nf_optim o = nf_optim_defaults(cases[c].kind);
+        o.lr = 0.1f;
+        w[0] = 1.0f; m1[0] = m2[0] = 0; g.step = 0;
+        d[0] = 0.5f;
+        nf_optim_step(&g, &o);
+        assert_float_equal(w[0], cases[c].after_one, 1e-5);
+        nf_optim_step(&g, &o);
+        assert_float_equal(w[0], cases[c].after_two, 1e-5);
+    }
+    /* AdamW decays the weight by lr * wd independently of the gradient. */
+    nf_optim o = nf_optim_defaults(NF_OPTIM_ADAMW);
+    o.lr = 0.1f; o.weight_decay = 0.5f;
+    w[0] = 1.0f; m1[0] = m2[0] = 0; g.step = 0; d[0] = 0.5f;
+    nf_optim_step(&g, &o);
+    assert_float_equal(w[0], 1.0f * 0.95f - 0.1f, 1e-5);
+    assert_int_equal(nf_optim_parse("nesterov"), NF_OPTIM_NESTEROV);
+    assert_int_equal(nf_optim_parse("rmsprop"), NF_OPTIM_COUNT);
+}
+
+static void test_rng_streams(void **state)
+{
+    (void)state;
+    nf_rng a, b, c;
+    nf_rng_seed(&a, 5, 1, NF_RNG_INIT);
+    nf_rng_seed(&b, 5, 1, NF_RNG_INIT);
+    nf_rng_seed(&c, 5, 1, NF_RNG_SHUFFLE);
+    int same = 1, differ = 0;
+    for (int i = 0; i < 100; i++) {
+        uint64_t x = nf_rng_next(&a), y = nf_rng_next(&b), z = nf_rng_next(&c);
+        same &= x == y;
+        differ += x != z;
+    }
+    assert_true(same);
+    assert_int_equal(differ, 100);
+    double sum = 0, sq = 0;
+    for (int i = 0; i < 100000; i++) { double v = nf_rng_normal(&a); sum += v; sq += v * v; }
+    assert_float_equal(sum / 1e5, 0.0, 0.02);
+    assert_float_equal(sq / 1e5, 1.0, 0.02);
+    for (int i = 0; i < 1000; i++) assert_true(nf_rng_below(&a, 7) < 7);
+}
+
+/* The task: 8x8 images of noise with a bright 3x3 blob in one quadrant;
+ * the class is the quadrant. */
+typedef struct blob_task { nf_rng rng; int batches_left; } blob_task;
+
+static int blob_batch(void *user, nf_tensor *x, int *labels)
+{
+    blob_task *t = user;
+    if (t->batches_left-- <= 0) return 0;
+    int n = x->n;
+    memset(x->data, 0, nf_tensor_count(x) * sizeof(float));
+    for (int i = 0; i < n; i++) {
+        int q = (int)nf_rng_below(&t->rng, 4);
+        labels[i] = q;
+        float *img = x->data + (size_t)i * 64;
+        for (int p = 0; p < 64; p++) img[p] = (float)(0.3 * nf_rng_normal(&t->rng));
+        int oy = (q / 2) * 4 + (int)nf_rng_below(&t->rng, 2), ox = (q % 2) * 4 + (int)nf_rng_below(&t->rng, 2);
+        for (int dy = 0; dy < 3; dy++)
+            for (int dx = 0; dx < 3; dx++) img[(oy + dy) * 8 + ox + dx] += 1.5f;
+    }
+    return n;
+}
+
+static void test_small_cnn_learns(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    nf_graph_create(1, 8, 8, &g);
+    int at;
+    at = nf_graph_act(g, nf_graph_batchnorm(g, nf_graph_conv(g, 0, 8, 3, 1, 0)), NF_ACT_RELU);
+    at = nf_graph_unary(g, NF_OP_MAXPOOL, at);
+    at = nf_graph_act(g, nf_graph_conv(g, at, 16, 3, 2, 1), NF_ACT_RELU); /* 2x2 */
+    at = nf_graph_conv(g, at, 16, 3, 2, 1);                               /* 1x1, sees all quadrants */
+    at = nf_graph_act(g, at, NF_ACT_RELU);
+    nf_graph_dense(g, at, 4, 1);
+    nf_rng rng = test_rng(5);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    nf_exec *e;
+    nf_exec_create(g, 32, &e);
+    nf_train_params p = nf_train_defaults();
+    p.optim.lr = 3e-3f;
+    blob_task task = {.batches_left = 400};
+    nf_rng_seed(&task.rng, 6, 0, NF_RNG_TEST);
+    double train_loss;
+    assert_int_equal(nf_train_epoch(e, g, blob_batch, &task, &p, &rng, &train_loss), NF_OK);
+    blob_task fresh = {.batches_left = 20};
+    nf_rng_seed(&fresh.rng, 7, 0, NF_RNG_TEST);
+    double accuracy, loss;
+    assert_int_equal(nf_evaluate(e, g, blob_batch, &fresh, &accuracy, &loss), NF_OK);
+    if (loss > 0.05 || accuracy < 0.99) fail_msg("held-out loss %.4f accuracy %.4f", loss, accuracy);
+    nf_exec_destroy(e);
+    nf_graph_destroy(g);
+}
+
+static void test_reference_cnn_shape(void **state)
+{
+    (void)state;
+    nf_rng rng = test_rng(8);
+    nf_graph *g;
+    assert_int_equal(nf_model_reference_cnn(1, 28, 28, 10, &rng, &g), NF_OK);
+    /* same parameter count as torch_reference.py's network */
+    size_t expected = 32 * 9 + 64 + 32 * 32 * 9 + 64 + 64 * 32 * 9 + 128 + 64 * 64 * 9 + 128 + 64 * 10 + 10;
+    assert_int_equal(nf_graph_param_count(g), expected);
+    assert_int_equal(nf_graph_classes(g), 10);
+    nf_graph_destroy(g);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_check_derives_sizes),
+        cmocka_unit_test(test_check_rejects_invalid_graphs),
+        cmocka_unit_test(test_serialize_round_trip_is_exact),
+        cmocka_unit_test(test_deserialize_rejects_damage),
+        cmocka_unit_test(test_clone_is_deep_and_equal),
+        cmocka_unit_test(test_identity_layers_pass_input_through),
+        cmocka_unit_test(test_identity_refused_when_sizes_differ),
+        cmocka_unit_test(test_optimiser_first_steps),
+        cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_small_cnn_learns),
+        cmocka_unit_test(test_reference_cnn_shape),
+    };
+    return cmocka_run_group_tests_name("graph", tests, NULL, NULL);
+}

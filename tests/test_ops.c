@@ -1,0 +1,266 @@
+/* Finite-difference gradient checks for every op, for parameters and (through
+ * a trainable layer placed before the op) for inputs. The loss is a fixed
+ * random linear function of the logits, except in the loss test. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdlib.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/exec.h"
+#include "engine/graph.h"
+#include "engine/loss.h"
+
+enum { BATCH = 3 };
+
+typedef struct fixture {
+    nf_graph *g;
+    nf_exec *e;
+    float *r;       /* loss = sum r . logits */
+    nf_rng rng;
+} fixture;
+
+static double loss_of(fixture *f)
+{
+    nf_rng drop;
+    nf_rng_seed(&drop, 7, 0, NF_RNG_DROPOUT); /* the same dropout mask every time */
+    nf_exec_forward(f->e, f->g, BATCH, 1, &drop);
+    const nf_tensor *y = nf_exec_output(f->e);
+    double s = 0;
+    for (size_t i = 0; i < nf_tensor_count(y); i++) s += (double)f->r[i] * y->data[i];
+    return s;
+}
+
+static void setup_fixture(fixture *f, nf_graph *g, uint64_t seed)
+{
+    f->g = g;
+    nf_rng_seed(&f->rng, seed, 0, NF_RNG_TEST);
+    assert_int_equal(nf_graph_layout(g, &f->rng), NF_OK);
+    /* Give biases, gammas and betas non-trivial values too. */
+    for (size_t i = 0; i < g->n_param; i++) g->param[i] += (float)(0.3 * nf_rng_normal(&f->rng));
+    assert_int_equal(nf_exec_create(g, BATCH, &f->e), NF_OK);
+    nf_tensor *x = nf_exec_input(f->e);
+    for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&f->rng);
+    size_t n_out = (size_t)nf_graph_classes(g) * BATCH;
+    f->r = malloc(n_out * sizeof(float));
+    for (size_t i = 0; i < n_out; i++) f->r[i] = (float)nf_rng_normal(&f->rng);
+}
+
+static void teardown_fixture(fixture *f)
+{
+    nf_exec_destroy(f->e);
+    nf_graph_destroy(f->g);
+    free(f->r);
+}
+
+/* Compares backward's parameter gradient with central differences at every
+ * parameter; fails with the vertex and index of the worst mismatch. */
+static void check_gradients(nf_graph *g, uint64_t seed, double h, double tol)
+{
+    fixture f;
+    setup_fixture(&f, g, seed);
+    loss_of(&f);
+    nf_tensor *dy = nf_exec_output_grad(f.e);
+    memcpy(dy->data, f.r, nf_tensor_count(dy) * sizeof(float));
+    memset(g->grad, 0, g->n_param * sizeof(float));
+    nf_exec_backward(f.e, g);
+    double worst = 0;
+    size_t worst_at = 0;
+    for (size_t i = 0; i < g->n_param; i++) {
+        float saved = g->param[i];
+        g->param[i] = saved + (float)h;
+        double up = loss_of(&f);
+        g->param[i] = saved - (float)h;
+        double down = loss_of(&f);
+        g->param[i] = saved;
+        double numeric = (up - down) / (2 * h), analytic = g->grad[i];
+        double err = fabs(numeric - analytic) / fmax(1.0, fmax(fabs(numeric), fabs(analytic)));
+        if (err > worst) { worst = err; worst_at = i; }
+    }
+    if (worst > tol) {
+        int v = 0;
+        while (v + 1 < g->n && g->v[v + 1].param_off <= worst_at && g->v[v + 1].n_param) v++;
+        fail_msg("seed %llu: gradient mismatch %.3g at parameter %zu (vertex %d, %s)",
+                 (unsigned long long)seed, worst, worst_at, v, nf_op_name(g->v[v].op));
+    }
+    teardown_fixture(&f);
+}
+
+/* input(2, 6x6) -> conv1x1(3, bias) [so the op under test gets an input gradient] */
+static nf_graph *stem(int size, int *last)
+{
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(2, size, size, &g), NF_OK);
+    *last = nf_graph_conv(g, 0, 3, 1, 1, 1);
+    return g;
+}
+
+/* ... -> tanh -> gap -> dense(4, bias) */
+static void head(nf_graph *g, int at)
+{
+    at = nf_graph_act(g, at, NF_ACT_TANH);
+    at = nf_graph_unary(g, NF_OP_GAP, at);
+    assert_true(nf_graph_dense(g, at, 4, 1) > 0);
+}
+
+static void test_conv_kernels_and_strides(void **state)
+{
+    (void)state;
+    int kernels[] = {1, 3, 5, 7};
+    for (int k = 0; k < 4; k++)
+        for (int stride = 1; stride <= 2; stride++)
+            for (int bias = 0; bias <= 1; bias++) {
+                int at;
+                nf_graph *g = stem(7, &at);
+                at = nf_graph_conv(g, at, 4, kernels[k], stride, bias);
+                head(g, at);
+                check_gradients(g, 100 + k * 4 + stride * 2 + bias, 1e-2, 2e-3);
+            }
+}
+
+static void test_dense(void **state)
+{
+    (void)state;
+    for (int bias = 0; bias <= 1; bias++) {
+        int at;
+        nf_graph *g = stem(4, &at);
+        at = nf_graph_dense(g, at, 5, bias); /* at every spatial position */
+        at = nf_graph_act(g, at, NF_ACT_TANH);
+        at = nf_graph_unary(g, NF_OP_GAP, at);
+        at = nf_graph_dense(g, at, 6, bias);
+        at = nf_graph_act(g, at, NF_ACT_SIGMOID);
+        assert_true(nf_graph_dense(g, at, 4, 1) > 0);
+        check_gradients(g, 200 + bias, 1e-2, 2e-3);
+    }
+}
+
+static void test_batchnorm_training(void **state)
+{
+    (void)state;
+    int at;
+    nf_graph *g = stem(5, &at);
+    at = nf_graph_batchnorm(g, at);
+    head(g, at);
+    check_gradients(g, 300, 1e-2, 3e-3);
+}
+
+static void test_activations(void **state)
+{
+    (void)state;
+    for (int a = 0; a < NF_ACT_COUNT; a++) {
+        int at;
+        nf_graph *g = stem(4, &at);
+        at = nf_graph_act(g, at, (nf_act)a);
+        head(g, at);
+        /* relu-like kinks: a small step keeps the check off them */
+        check_gradients(g, 400 + a, 1e-3, 5e-3);
+    }
+}
+
+static void test_pooling(void **state)
+{
+    (void)state;
+    nf_op ops[] = {NF_OP_MAXPOOL, NF_OP_AVGPOOL, NF_OP_GAP};
+    for (int k = 0; k < 3; k++)
+        for (int size = 6; size <= 7; size++) {
+            int at;
+            nf_graph *g = stem(size, &at);
+            at = nf_graph_unary(g, ops[k], at);
+            head(g, at);
+            check_gradients(g, 500 + k * 2 + size, 1e-3, 5e-3);
+        }
+}
+
+static void test_dropout(void **state)
+{
+    (void)state;
+    int at;
+    nf_graph *g = stem(4, &at);
+    at = nf_graph_unary(g, NF_OP_DROPOUT, at);
+    head(g, at);
+    check_gradients(g, 600, 1e-2, 2e-3);
+}
+
+/* stem -> three convs of different widths -> concat or add -> head */
+static void check_merge(nf_op op, uint64_t seed)
+{
+    int at;
+    nf_graph *g = stem(4, &at);
+    int branch[3];
+    for (int k = 0; k < 3; k++) branch[k] = nf_graph_conv(g, at, op == NF_OP_ADD ? 3 : 2 + k, 3, 1, 0);
+    int merged;
+    assert_int_equal(nf_graph_append(g, op, NULL, 0, branch, 3, &merged), NF_OK);
+    head(g, merged);
+    check_gradients(g, seed, 1e-2, 2e-3);
+}
+
+static void test_concat(void **state) { (void)state; check_merge(NF_OP_CONCAT, 700); }
+static void test_add(void **state) { (void)state; check_merge(NF_OP_ADD, 701); }
+
+/* A vertex used twice (fan-out) sums both gradients. */
+static void test_fan_out(void **state)
+{
+    (void)state;
+    int at;
+    nf_graph *g = stem(4, &at);
+    int a = nf_graph_act(g, at, NF_ACT_TANH);
+    int b = nf_graph_conv(g, a, 3, 3, 1, 0);
+    int in[2] = {a, b};
+    int sum;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 2, &sum), NF_OK);
+    head(g, sum);
+    check_gradients(g, 800, 1e-2, 2e-3);
+}
+
+static void test_loss_gradient_and_stability(void **state)
+{
+    (void)state;
+    nf_tensor z, dz;
+    assert_int_equal(nf_tensor_alloc(&z, 5, 4, 1, 1), NF_OK);
+    assert_int_equal(nf_tensor_alloc(&dz, 5, 4, 1, 1), NF_OK);
+    nf_rng rng;
+    nf_rng_seed(&rng, 1, 0, NF_RNG_TEST);
+    for (size_t i = 0; i < 20; i++) z.data[i] = (float)(3 * nf_rng_normal(&rng));
+    int labels[4] = {0, 3, 4, 1};
+    nf_loss_xent(&z, labels, &dz, NULL);
+    for (size_t i = 0; i < 20; i++) {
+        float saved = z.data[i];
+        z.data[i] = saved + 1e-2f;
+        double up = nf_loss_xent(&z, labels, NULL, NULL);
+        z.data[i] = saved - 1e-2f;
+        double down = nf_loss_xent(&z, labels, NULL, NULL);
+        z.data[i] = saved;
+        assert_float_equal((up - down) / 2e-2, dz.data[i], 1e-3);
+    }
+    /* Huge logits: finite loss, the right answer. */
+    for (size_t i = 0; i < 20; i++) z.data[i] = 0;
+    z.data[0 * 4 + 0] = 1e4f;  /* image 0 says class 0 (right) */
+    z.data[2 * 4 + 1] = 1e4f;  /* image 1 says class 2 (wrong, label 3) */
+    int correct = 0;
+    float loss = nf_loss_xent(&z, labels, &dz, &correct);
+    assert_true(isfinite(loss));
+    assert_true(loss > 1e3f / 4);  /* image 1 is about 1e4 off, averaged over 4 */
+    assert_int_equal(correct, 1);
+    nf_tensor_free(&z);
+    nf_tensor_free(&dz);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_conv_kernels_and_strides),
+        cmocka_unit_test(test_dense),
+        cmocka_unit_test(test_batchnorm_training),
+        cmocka_unit_test(test_activations),
+        cmocka_unit_test(test_pooling),
+        cmocka_unit_test(test_dropout),
+        cmocka_unit_test(test_concat),
+        cmocka_unit_test(test_add),
+        cmocka_unit_test(test_fan_out),
+        cmocka_unit_test(test_loss_gradient_and_stability),
+    };
+    return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
+}

@@ -100,7 +100,7 @@ static nf_kind vkind(const builder *b, int i)
 static int vnout(const builder *b, int i)
 {
     if (i < b->g->n) return b->g->v[i].nout;
-    return b->r->edit == NF_PLAN_EDIT_CONCAT_DROP ? b->g->v[b->r->from].nout : 0;
+    return b->r->edit == NF_PLAN_EDIT_CONCAT_DROP ? b->g->v[b->g->v[b->r->concat].inputs[b->r->pos]].nout : 0;
 }
 
 static int shares(const builder *b, int i)
@@ -338,7 +338,10 @@ static nf_status concat_refs(builder *b, int i, int *keep, int *ng, int **gpos, 
         nf_status st = resolve(b, c);
         if (st) return st;
         total += b->gr[c].ng;
+        off += b->gr[c].n;
     }
+    if (off != b->gr[b->cls[i]].n) return nf_fail(NF_ERR_GRAPH, "concat %d: %d neurons, its inputs %d", i, b->gr[b->cls[i]].n, off);
+    off = 0;
     *gpos = malloc((size_t)(total + 1) * sizeof **gpos);
     *gcol = malloc((size_t)(total + 1) * sizeof **gcol);
     if (!*gpos || !*gcol) return nf_fail(NF_ERR_NOMEM, "cannot resolve concat %d", i);

@@ -48,7 +48,7 @@ typedef enum nf_plan_edit {
     NF_PLAN_EDIT_NONE,
     NF_PLAN_EDIT_CONCAT_INSERT, /* `from` becomes input `pos` of `concat`: its block arrives as new neurons
                                    of the concat's group, as many as `from` ends with */
-    NF_PLAN_EDIT_CONCAT_DROP    /* input `pos` of `concat` goes away with all its neurons */
+    NF_PLAN_EDIT_CONCAT_DROP    /* input `pos` of `concat` goes away with all its neurons (`from` unused) */
 } nf_plan_edit;
 
 typedef struct nf_plan_request {

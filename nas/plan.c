@@ -39,6 +39,7 @@ typedef struct group {
     int target;    /* requested size, or -1 */
     int insert_at; /* base group: new neurons go after old slot insert_at (-1: in front) */
     int harmful;   /* slots with negative or non-finite value */
+    int shift;     /* size change a pending concat edit brings (dropped or inserted block) */
     int *keep;     /* n keep references */
     int ng;        /* insertion positions */
     int *gpos;     /* ng positions: new neurons after old slot gpos[k], sorted */
@@ -371,6 +372,7 @@ static nf_status resolve(builder *b, int c)
     nf_status st = NF_OK;
     if (gr->definer >= 0) {
         if ((st = concat_refs(b, gr->definer, gr->keep, &gr->ng, &gr->gpos, &gr->gcol))) return st;
+        for (int k = 0; k < vin_count(b, gr->definer); k++) gr->shift += b->gr[b->cls[vin(b, gr->definer, k)]].shift;
         if (gr->fixed) {
             for (int s = 0; s < gr->n; s++)
                 if (gr->keep[s] > 0) b->pr.clb[gr->keep[s]] = 1;
@@ -378,6 +380,7 @@ static nf_status resolve(builder *b, int c)
             for (int k = 0; k < gr->ng; k++) b->pr.cub[gr->gcol[k]] = 0;
         }
     } else if (gr->drop || gr->fixed) {
+        if (gr->drop) gr->shift = -gr->n;
         for (int s = 0; s < gr->n; s++) gr->keep[s] = gr->drop ? REF_ZERO : REF_ONE;
         gr->ng = 0;
     } else {
@@ -388,6 +391,7 @@ static nf_status resolve(builder *b, int c)
         gr->ng = 1;
         gr->gpos[0] = gr->insert_at;
         gr->gcol[0] = add_col(&b->pr, 'I', 0, HUGE_VAL, -b->p->new_cost);
+        if (gr->standin) gr->shift = b->g->v[b->r->from].nout;
     }
     if (b->pr.nomem) return nf_fail(NF_ERR_NOMEM, "cannot grow the program");
     gr->state = 2;
@@ -491,7 +495,7 @@ static nf_status size_rows(builder *b)
         }
         if (gr->fixed || gr->standin) continue;
         int soft_target = gr->target >= 0;
-        double want = soft_target ? gr->target : gr->n - gr->harmful;
+        double want = soft_target ? gr->target : gr->n + gr->shift - gr->harmful;
         if (want < 1) want = 1;
         double w = soft_target ? b->p->w_target : b->p->w_sum / want;
         int over = add_col(pr, 'C', 0, HUGE_VAL, -w), under = add_col(pr, 'C', 0, HUGE_VAL, -w);

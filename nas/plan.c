@@ -74,6 +74,7 @@ typedef struct builder {
     int *cls;          /* vertex -> group */
     int ngr;
     group *gr;
+    double max_new;    /* upper bound of every new-neuron count (keeps GLPK's bound tightening finite) */
     program pr;
     double *acc;       /* per column accumulator for one row */
     int *touched, ntouched;
@@ -390,7 +391,7 @@ static nf_status resolve(builder *b, int c)
         if (!gr->gpos || !gr->gcol) return nf_fail(NF_ERR_NOMEM, "cannot allocate a group");
         gr->ng = 1;
         gr->gpos[0] = gr->insert_at;
-        gr->gcol[0] = add_col(&b->pr, 'I', 0, HUGE_VAL, -b->p->new_cost);
+        gr->gcol[0] = add_col(&b->pr, 'I', 0, b->max_new, -b->p->new_cost);
         if (gr->standin) gr->shift = b->g->v[b->r->from].nout;
     }
     if (b->pr.nomem) return nf_fail(NF_ERR_NOMEM, "cannot grow the program");
@@ -614,8 +615,13 @@ static nf_status builder_init(builder *b, const nf_graph *g, const nf_plan_reque
 static nf_status build(builder *b)
 {
     int bound = 8;
+    b->max_new = 16;
     for (int c = 0; c < b->ngr; c++)
-        if (b->gr[c].prog) bound += b->gr[c].n + 4;
+        if (b->gr[c].prog) {
+            bound += b->gr[c].n + 4;
+            b->max_new += b->gr[c].n + (b->gr[c].target > 0 ? b->gr[c].target : 0);
+        }
+    if (b->r->edit == NF_PLAN_EDIT_CONCAT_INSERT) b->max_new += b->g->v[b->r->from].nout;
     nf_status st = acc_setup(b, bound);
     if (st) return st;
     for (int c = 0; c < b->ngr && !st; c++)
@@ -667,21 +673,40 @@ static nf_status solve(builder *b, int time_limit_ms, double *x, nf_plan_stats *
         glp_set_row_bnds(lp, i, type, pr->rhs[i], pr->rhs[i]);
     }
     if (pr->nnz) glp_load_matrix(lp, pr->nnz, pr->ia, pr->ja, pr->ar);
-    glp_iocp parm;
-    glp_init_iocp(&parm);
-    parm.presolve = GLP_ON;
-    parm.msg_lev = GLP_MSG_OFF;
-    parm.tm_lim = time_limit_ms;
-    int ret = glp_intopt(lp, &parm);
+    /* The LP relaxation first: GLPK 5.0's MIP preprocessor can loop forever
+     * tightening bounds on an infeasible program, so it is never used; the
+     * simplex detects infeasibility, branch-and-bound starts from its basis. */
+    double t0 = now_seconds();
+    glp_smcp sm;
+    glp_init_smcp(&sm);
+    sm.msg_lev = GLP_MSG_OFF;
+    sm.presolve = GLP_OFF;
+    sm.tm_lim = time_limit_ms;
+    int ret = glp_simplex(lp, &sm), status = glp_get_status(lp);
     nf_status st = NF_OK;
-    int status = glp_mip_status(lp);
     if (ret == GLP_ETMLIM) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
-    else if (ret == GLP_ENOPFS || (ret == 0 && status == GLP_NOFEAS))
+    else if (ret == 0 && (status == GLP_NOFEAS || status == GLP_INFEAS))
         st = nf_fail(NF_ERR_INFEASIBLE, "no size plan satisfies the request");
-    else if (ret != 0 || (status != GLP_OPT && status != GLP_FEAS))
-        st = nf_fail(NF_ERR_SOLVER, "GLPK failed (glp_intopt %d, status %d)", ret, status);
-    else
-        for (int j = 1; j <= pr->ncol; j++) x[j] = glp_mip_col_val(lp, j);
+    else if (ret != 0 || status != GLP_OPT)
+        st = nf_fail(NF_ERR_SOLVER, "GLPK simplex failed (glp_simplex %d, status %d)", ret, status);
+    int left = time_limit_ms - (int)((now_seconds() - t0) * 1000);
+    if (!st && left <= 0) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
+    if (!st) {
+        glp_iocp parm;
+        glp_init_iocp(&parm);
+        parm.presolve = GLP_OFF;
+        parm.msg_lev = GLP_MSG_OFF;
+        parm.tm_lim = left;
+        ret = glp_intopt(lp, &parm);
+        status = glp_mip_status(lp);
+        if (ret == GLP_ETMLIM) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
+        else if (ret == GLP_ENOPFS || (ret == 0 && status == GLP_NOFEAS))
+            st = nf_fail(NF_ERR_INFEASIBLE, "no size plan satisfies the request");
+        else if (ret != 0 || (status != GLP_OPT && status != GLP_FEAS))
+            st = nf_fail(NF_ERR_SOLVER, "GLPK failed (glp_intopt %d, status %d)", ret, status);
+        else
+            for (int j = 1; j <= pr->ncol; j++) x[j] = glp_mip_col_val(lp, j);
+    }
     glp_delete_prob(lp);
     glp_term_hook(NULL, NULL);
     return st;

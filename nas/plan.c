@@ -53,6 +53,7 @@ typedef struct program {
     double *cub;   /* upper bound; HUGE_VAL for none */
     double *clb;   /* lower bound */
     double *cobj;  /* objective coefficient (maximised) */
+    int *cpar;     /* union-find over columns: equal columns are merged, not tied by rows */
     int nrow, caprow;
     char *rtype;   /* 'E' ==, 'G' >=, 'L' <= */
     double *rhs;
@@ -133,18 +134,48 @@ static int grow(void **p, int *cap, int need, size_t elem)
 static int add_col(program *pr, char kind, double lb, double ub, double obj)
 {
     if (pr->ncol + 2 > pr->capcol) {
-        int cap = pr->capcol, c2 = pr->capcol, c3 = pr->capcol, c4 = pr->capcol;
+        int cap = pr->capcol, c2 = pr->capcol, c3 = pr->capcol, c4 = pr->capcol, c5 = pr->capcol;
         if (grow((void **)&pr->ckind, &cap, pr->ncol + 2, 1) || grow((void **)&pr->cub, &c2, pr->ncol + 2, sizeof(double)) ||
             grow((void **)&pr->clb, &c3, pr->ncol + 2, sizeof(double)) ||
-            grow((void **)&pr->cobj, &c4, pr->ncol + 2, sizeof(double))) {
+            grow((void **)&pr->cobj, &c4, pr->ncol + 2, sizeof(double)) ||
+            grow((void **)&pr->cpar, &c5, pr->ncol + 2, sizeof(int))) {
             pr->nomem = 1;
             return 1;
         }
         pr->capcol = cap;
     }
     int j = ++pr->ncol;
-    pr->ckind[j] = kind; pr->clb[j] = lb; pr->cub[j] = ub; pr->cobj[j] = obj;
+    pr->ckind[j] = kind; pr->clb[j] = lb; pr->cub[j] = ub; pr->cobj[j] = obj; pr->cpar[j] = j;
     return j;
+}
+
+static int croot(program *pr, int j)
+{
+    if (j <= 0) return j;
+    while (pr->cpar[j] != j) j = pr->cpar[j] = pr->cpar[pr->cpar[j]];
+    return j;
+}
+
+/* Makes columns x and y one (intersecting bounds, summing objectives). */
+static void cunion(program *pr, int x, int y)
+{
+    x = croot(pr, x);
+    y = croot(pr, y);
+    if (x == y) return;
+    if (pr->clb[y] > pr->clb[x]) pr->clb[x] = pr->clb[y];
+    if (pr->cub[y] < pr->cub[x]) pr->cub[x] = pr->cub[y];
+    if (pr->clb[x] > pr->cub[x]) pr->infeasible = 1;
+    pr->cobj[x] += pr->cobj[y];
+    pr->cobj[y] = 0;
+    pr->cpar[y] = x;
+}
+
+/* Fixes column j (a root) to value v. */
+static void cfix(program *pr, int j, double v)
+{
+    j = croot(pr, j);
+    if (v < pr->clb[j] || v > pr->cub[j]) pr->infeasible = 1;
+    pr->clb[j] = pr->cub[j] = v;
 }
 
 /* ---- rows through a sparse accumulator ---------------------------------- */
@@ -152,6 +183,7 @@ static int add_col(program *pr, char kind, double lb, double ub, double obj)
 static void acc_add(builder *b, int col, double coef)
 {
     if (col == REF_ONE || col == REF_ZERO) return;
+    col = croot(&b->pr, col);
     if (!b->seen[col]) { b->seen[col] = 1; b->touched[b->ntouched++] = col; b->acc[col] = 0; }
     b->acc[col] += coef;
 }
@@ -305,27 +337,39 @@ static nf_status concat_refs(builder *b, int i, int *keep, int *ng, int **gpos, 
 
 static nf_status resolve(builder *b, int c);
 
-/* Equality rows between the group's references and another concat's. */
-static nf_status tie_concat(builder *b, group *gr, int i)
+/* Ties the group's references to another concat's. Pass 0 merges what can
+ * be merged (equal keep columns, single insertion columns) or fixed; pass 1
+ * emits rows for the insertion totals that remain different. */
+static nf_status tie_concat(builder *b, group *gr, int i, int pass)
 {
+    program *pr = &b->pr;
     int *keep = malloc((size_t)(gr->n > 0 ? gr->n : 1) * sizeof *keep), ng = 0, *gpos = NULL, *gcol = NULL;
     if (!keep) return nf_fail(NF_ERR_NOMEM, "cannot tie concat %d", i);
     nf_status st = concat_refs(b, i, keep, &ng, &gpos, &gcol);
-    if (st) { free(keep); return st; }
-    for (int s = 0; s < gr->n; s++) {
-        int x = gr->keep[s], y = keep[s];
+    if (st) { free(keep); free(gpos); free(gcol); return st; }
+    for (int s = 0; s < gr->n && pass == 0; s++) {
+        int x = croot(pr, gr->keep[s]), y = croot(pr, keep[s]);
         if (x == y) continue;
-        double constant = (x == REF_ONE) - (y == REF_ONE);
-        acc_add(b, x, 1); acc_add(b, y, -1);
-        acc_emit(b, constant, 'E', 0);
+        if (x > 0 && y > 0) cunion(pr, x, y);
+        else if (x > 0) cfix(pr, x, y == REF_ONE);
+        else if (y > 0) cfix(pr, y, x == REF_ONE);
+        else pr->infeasible = 1;
     }
-    /* Insertion positions: totals at each position must agree. */
     int a = 0, c = 0;
     while (a < gr->ng || c < ng) {
         int pos = a < gr->ng ? gr->gpos[a] : INT_MAX;
         if (c < ng && gpos[c] < pos) pos = gpos[c];
-        while (a < gr->ng && gr->gpos[a] == pos) acc_add(b, gr->gcol[a++], 1);
-        while (c < ng && gpos[c] == pos) acc_add(b, gcol[c++], -1);
+        int a0 = a, c0 = c;
+        while (a < gr->ng && gr->gpos[a] == pos) a++;
+        while (c < ng && gpos[c] == pos) c++;
+        if (pass == 0) {
+            if (a - a0 == 1 && c - c0 == 1) cunion(pr, gr->gcol[a0], gcol[c0]);
+            else if (a - a0 == 1 && c == c0) cfix(pr, gr->gcol[a0], 0);
+            else if (c - c0 == 1 && a == a0) cfix(pr, gcol[c0], 0);
+            continue;
+        }
+        for (int k = a0; k < a; k++) acc_add(b, gr->gcol[k], 1);
+        for (int k = c0; k < c; k++) acc_add(b, gcol[k], -1);
         acc_emit(b, 0, 'E', 0);
     }
     free(keep); free(gpos); free(gcol);
@@ -376,9 +420,9 @@ static nf_status resolve(builder *b, int c)
         for (int k = 0; k < vin_count(b, gr->definer); k++) gr->shift += b->gr[b->cls[vin(b, gr->definer, k)]].shift;
         if (gr->fixed) {
             for (int s = 0; s < gr->n; s++)
-                if (gr->keep[s] > 0) b->pr.clb[gr->keep[s]] = 1;
+                if (gr->keep[s] > 0) cfix(&b->pr, gr->keep[s], 1);
                 else if (gr->keep[s] == REF_ZERO) b->pr.infeasible = 1;
-            for (int k = 0; k < gr->ng; k++) b->pr.cub[gr->gcol[k]] = 0;
+            for (int k = 0; k < gr->ng; k++) cfix(&b->pr, gr->gcol[k], 0);
         }
     } else if (gr->drop || gr->fixed) {
         if (gr->drop) gr->shift = -gr->n;
@@ -441,7 +485,7 @@ static nf_status add_values(builder *b, int **members, const int *nmem, int c, d
     for (int s = 0; s < gr->n; s++) {
         if (kind[s] == '-' || gr->keep[s] <= 0) continue;
         double v = kind[s] == 'h' ? raw[s] : maxpos > 0 ? 0.1 + 0.9 * raw[s] / maxpos : 1.0;
-        b->pr.cobj[gr->keep[s]] += v;
+        b->pr.cobj[croot(&b->pr, gr->keep[s])] += v;
     }
     return NF_OK;
 }
@@ -550,7 +594,7 @@ static void builder_free(builder *b)
     free(b->gr); free(b->cls); free(b->edited);
     free(b->acc); free(b->touched); free(b->seen);
     program *pr = &b->pr;
-    free(pr->ckind); free(pr->cub); free(pr->clb); free(pr->cobj);
+    free(pr->ckind); free(pr->cub); free(pr->clb); free(pr->cobj); free(pr->cpar);
     free(pr->rtype); free(pr->rhs); free(pr->ia); free(pr->ja); free(pr->ar);
     memset(b, 0, sizeof *b);
 }
@@ -628,10 +672,11 @@ static nf_status build(builder *b)
         if (b->gr[c].prog) st = resolve(b, c);
     if (st) return st;
     /* A second multi-input concat in a group: its references must agree. */
-    for (int i = 1; i < b->nv && !st; i++) {
-        group *gr = &b->gr[b->cls[i]];
-        if (gr->prog && multi_concat(b, i) && gr->definer != i) st = tie_concat(b, gr, i);
-    }
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = 1; i < b->nv && !st; i++) {
+            group *gr = &b->gr[b->cls[i]];
+            if (gr->prog && multi_concat(b, i) && gr->definer != i) st = tie_concat(b, gr, i, pass);
+        }
     if (!st) st = objective_values(b);
     if (!st) st = size_rows(b);
     if (!st && b->pr.ncol > bound) st = nf_fail(NF_ERR_SOLVER, "plan column bound %d exceeded (%d)", bound, b->pr.ncol);
@@ -651,27 +696,35 @@ static int term_hook(void *info, const char *s)
 static nf_status solve(builder *b, int time_limit_ms, double *x, nf_plan_stats *stats)
 {
     program *pr = &b->pr;
-    stats->rows = pr->nrow; stats->cols = pr->ncol; stats->int_cols = 0;
-    for (int j = 1; j <= pr->ncol; j++) stats->int_cols += pr->ckind[j] != 'C';
-    if (pr->infeasible) return nf_fail(NF_ERR_INFEASIBLE, "the size constraints contradict each other");
-    if (pr->ncol == 0) return NF_OK;
-    if (time_limit_ms <= 0) return nf_fail(NF_ERR_TIMEOUT, "no time left to plan");
+    /* Only root columns go to GLPK (merged ones take their root's value). */
+    int *idx = malloc((size_t)(pr->ncol + 1) * sizeof *idx), nroot = 0;
+    if (!idx) return nf_fail(NF_ERR_NOMEM, "cannot number plan columns");
+    for (int j = 1; j <= pr->ncol; j++) idx[j] = croot(pr, j) == j ? ++nroot : 0;
+    stats->rows = pr->nrow; stats->cols = nroot; stats->int_cols = 0;
+    for (int j = 1; j <= pr->ncol; j++) stats->int_cols += idx[j] && pr->ckind[j] != 'C';
+    nf_status st = NF_OK;
+    if (pr->infeasible) st = nf_fail(NF_ERR_INFEASIBLE, "the size constraints contradict each other");
+    else if (time_limit_ms <= 0 && nroot) st = nf_fail(NF_ERR_TIMEOUT, "no time left to plan");
+    if (st || nroot == 0) { free(idx); return st; }
     stats->passes++;
     glp_term_hook(term_hook, NULL);
     glp_prob *lp = glp_create_prob();
     glp_set_obj_dir(lp, GLP_MAX);
     if (pr->nrow) glp_add_rows(lp, pr->nrow);
-    glp_add_cols(lp, pr->ncol);
+    glp_add_cols(lp, nroot);
     for (int j = 1; j <= pr->ncol; j++) {
-        glp_set_col_kind(lp, j, pr->ckind[j] == 'C' ? GLP_CV : GLP_IV);
+        if (!idx[j]) continue;
+        int k = idx[j];
+        glp_set_col_kind(lp, k, pr->ckind[j] == 'C' ? GLP_CV : GLP_IV);
         double lb = pr->clb[j], ub = pr->cub[j];
-        glp_set_col_bnds(lp, j, ub == HUGE_VAL ? GLP_LO : lb == ub ? GLP_FX : GLP_DB, lb, ub == HUGE_VAL ? 0 : ub);
-        glp_set_obj_coef(lp, j, pr->cobj[j]);
+        glp_set_col_bnds(lp, k, ub == HUGE_VAL ? GLP_LO : lb == ub ? GLP_FX : GLP_DB, lb, ub == HUGE_VAL ? 0 : ub);
+        glp_set_obj_coef(lp, k, pr->cobj[j]);
     }
     for (int i = 1; i <= pr->nrow; i++) {
         int type = pr->rtype[i] == 'E' ? GLP_FX : pr->rtype[i] == 'G' ? GLP_LO : GLP_UP;
         glp_set_row_bnds(lp, i, type, pr->rhs[i], pr->rhs[i]);
     }
+    for (int e = 1; e <= pr->nnz; e++) pr->ja[e] = idx[pr->ja[e]]; /* rows hold roots only */
     if (pr->nnz) glp_load_matrix(lp, pr->nnz, pr->ia, pr->ja, pr->ar);
     /* The LP relaxation first: GLPK 5.0's MIP preprocessor can loop forever
      * tightening bounds on an infeasible program, so it is never used; the
@@ -683,7 +736,6 @@ static nf_status solve(builder *b, int time_limit_ms, double *x, nf_plan_stats *
     sm.presolve = GLP_OFF;
     sm.tm_lim = time_limit_ms;
     int ret = glp_simplex(lp, &sm), status = glp_get_status(lp);
-    nf_status st = NF_OK;
     if (ret == GLP_ETMLIM) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
     else if (ret == 0 && (status == GLP_NOFEAS || status == GLP_INFEAS))
         st = nf_fail(NF_ERR_INFEASIBLE, "no size plan satisfies the request");
@@ -705,10 +757,11 @@ static nf_status solve(builder *b, int time_limit_ms, double *x, nf_plan_stats *
         else if (ret != 0 || (status != GLP_OPT && status != GLP_FEAS))
             st = nf_fail(NF_ERR_SOLVER, "GLPK failed (glp_intopt %d, status %d)", ret, status);
         else
-            for (int j = 1; j <= pr->ncol; j++) x[j] = glp_mip_col_val(lp, j);
+            for (int j = 1; j <= pr->ncol; j++) x[j] = glp_mip_col_val(lp, idx[croot(pr, j)]);
     }
     glp_delete_prob(lp);
     glp_term_hook(NULL, NULL);
+    free(idx);
     return st;
 }
 
@@ -716,7 +769,7 @@ static int ref_value(int ref, const double *x)
 {
     if (ref == REF_ONE) return 1;
     if (ref == REF_ZERO) return 0;
-    return x[ref] > 0.5;
+    return x[ref] > 0.5; /* x holds every column's value, merged ones included */
 }
 
 /* Reads every group's new neuron sequence from the solution x. */

@@ -194,7 +194,7 @@ static void test_random_mutations(void **state)
     uint64_t seed = 20261124;
     const char *env = getenv("NASFIT_PROPS_SEED");
     if (env) seed = strtoull(env, NULL, 10);
-    int ok = 0, refused = 0, counts[10][2] = {{0}};
+    int ok = 0, refused = 0, counts[10][2] = {{0}}, by_status[NF_STATUS_COUNT] = {0};
     for (int graph = 0; graph < GRAPHS; graph++) {
         nf_rng r;
         nf_rng_seed(&r, seed, (uint64_t)graph, NF_RNG_TEST);
@@ -216,8 +216,10 @@ static void test_random_mutations(void **state)
             int which;
             nf_status st = mutate_once(g, &r, &p, &which);
             counts[which][st != NF_OK]++;
+            by_status[st]++;
             if (st) {
                 refused++;
+                if (getenv("NASFIT_PROPS_VERBOSE")) print_message("refused %s: %s: %s\n", op_names[which], nf_status_name(st), nf_last_error());
                 if (st == NF_ERR_NOMEM || st == NF_ERR_SOLVER)
                     fail_msg("seed %llu graph %d step %d (%s): %s: %s", (unsigned long long)seed, graph, step,
                              op_names[which], nf_status_name(st), nf_last_error());
@@ -236,6 +238,8 @@ static void test_random_mutations(void **state)
     }
     print_message("seed %llu: %d mutations applied, %d refused\n", (unsigned long long)seed, ok, refused);
     for (int k = 0; k < 10; k++) print_message("  %-12s applied %4d refused %4d\n", op_names[k], counts[k][0], counts[k][1]);
+    for (int k = 1; k < NF_STATUS_COUNT; k++)
+        if (by_status[k]) print_message("  refused as %-20s %4d\n", nf_status_name((nf_status)k), by_status[k]);
     /* Every operation must really be exercised. */
     for (int k = 0; k < 9; k++) assert_true(counts[k][0] > 10);
     assert_true(ok > 1500);

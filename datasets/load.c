@@ -57,10 +57,17 @@ static nf_status load_file(const char *path, nf_ds_pair *out)
                    ".bin batch)", path);
 }
 
+/* The folders the CIFAR archives unpack to, so their parent may be named. */
+static const char *const cifar_folders[2] = {"cifar-10-batches-bin", "cifar-100-binary"};
+
 static nf_status load_dir(const char *dir, const nf_ds_load_options *opt, nf_ds_pair *out)
 {
     if (dir_has_file(dir, is_idx_train)) return nf_ds_load_idx_dir(dir, opt, out);
     if (dir_has_file(dir, is_cifar)) return nf_ds_load_cifar_dir(dir, opt, out);
+    char sub[NF_DS_PATH_MAX];
+    for (int i = 0; i < 2; i++)
+        if (!nf_ds_join(sub, dir, cifar_folders[i]) && nf_ds_is_dir(sub) && dir_has_file(sub, is_cifar))
+            return nf_ds_load_cifar_dir(sub, opt, out);
     return nf_ds_load_png_folder(dir, opt, out);
 }
 

@@ -15,7 +15,8 @@
 
 typedef struct nf_ds_load_options {
     int height, width; /* PNG folders: every image centre-cropped/padded to this size;
-                          0x0 = all images must share one size */
+                          0x0 = all images must share one size. IDX and CIFAR
+                          images keep their size (the option is ignored) */
     int load_test;     /* also load the test set where the format has one (default 1) */
 } nf_ds_load_options;
 
@@ -34,7 +35,8 @@ typedef struct nf_ds_pair {
  * t10k-/test- counterparts), CIFAR-10 batches (data_batch_N.bin,
  * test_batch.bin), CIFAR-100 (train.bin, test.bin) or class folders of PNG
  * images (root/<class>/<image>.png, or root/train/<class> and root/test/<class>);
- * or one file (*-images-idx3-ubyte[.gz] next to its labels, or a CIFAR
+ * (also one level down in cifar-10-batches-bin/ or cifar-100-binary/, as the
+ * archives unpack); or one file (*-images-idx3-ubyte[.gz] next to its labels, or a CIFAR
  * .bin), which gives a train set only. opt NULL means the defaults.
  * The test set has the train set's shape and classes. */
 nf_status nf_ds_load(const char *spec, const nf_ds_load_options *opt, nf_ds_pair *out);

@@ -56,6 +56,19 @@ static void cifar100_directory_and_names(void **state)
     nf_ds_pair_free(&p);
 }
 
+static void parent_of_the_unpacked_archive(void **state)
+{
+    const char *dir = *state;
+    fx_mkdir(dir, "cifar-10-batches-bin");
+    fx_cifar_file(fx_path(dir, "cifar-10-batches-bin/data_batch_1.bin"), 3, 1);
+    fx_cifar_file(fx_path(dir, "cifar-10-batches-bin/test_batch.bin"), 2, 1);
+    nf_ds_pair p;
+    assert_int_equal(nf_ds_load(dir, NULL, &p), NF_OK);
+    assert_int_equal(p.train->n, 3);
+    assert_int_equal(p.test->n, 2);
+    nf_ds_pair_free(&p);
+}
+
 static void single_file(void **state)
 {
     const char *dir = *state;
@@ -134,6 +147,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(cifar10_directory, setup, teardown),
         cmocka_unit_test_setup_teardown(cifar100_directory_and_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(parent_of_the_unpacked_archive, setup, teardown),
         cmocka_unit_test_setup_teardown(single_file, setup, teardown),
         cmocka_unit_test_setup_teardown(length_not_multiple_of_record, setup, teardown),
         cmocka_unit_test_setup_teardown(labels_out_of_range, setup, teardown),

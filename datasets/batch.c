@@ -132,6 +132,15 @@ static void put_image(nf_batcher *b, int image, int i, int k, float *x)
     }
 }
 
+/* Shuffled images are scattered over the whole pixel array, so each one is
+ * a run of cache misses; asking for the one after next hides most of them. */
+static void prefetch_image(const nf_dataset *ds, int image)
+{
+    const char *p = (const char *)nf_ds_image(ds, image);
+    size_t bytes = nf_ds_image_bytes(ds);
+    for (size_t off = 0; off < bytes; off += 64) __builtin_prefetch(p + off);
+}
+
 int nf_batcher_next(nf_batcher *b, nf_tensor *x, int *labels)
 {
     const nf_dataset *ds = b->ds;
@@ -143,6 +152,7 @@ int nf_batcher_next(nf_batcher *b, nf_tensor *x, int *labels)
     int k = ds->n - b->pos < b->batch ? ds->n - b->pos : b->batch;
     for (int i = 0; i < k; i++) {
         int image = b->order[b->pos + i];
+        if (i + 2 < k) prefetch_image(ds, b->order[b->pos + i + 2]);
         put_image(b, image, i, k, x->data);
         if (labels) labels[i] = ds->labels[image];
     }

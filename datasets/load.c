@@ -7,6 +7,7 @@
 
 #include "datasets/fsutil.h"
 #include "datasets/load.h"
+#include "datasets/pngread.h"
 
 nf_ds_load_options nf_ds_load_defaults(void)
 {
@@ -78,9 +79,9 @@ nf_status nf_ds_load(const char *spec, const nf_ds_load_options *opt, nf_ds_pair
     out->train = out->test = NULL;
     if (!spec || !spec[0] || !strcmp(spec, "fashion-mnist")) spec = NF_DS_DEFAULT_PATH;
     if (opt->height < 0 || opt->width < 0 || (opt->height == 0) != (opt->width == 0) ||
-        opt->height > 65535 || opt->width > 65535)
-        return nf_fail(NF_ERR_ARG, "fixed image size %dx%d: give both height and width (> 0), or "
-                       "neither", opt->height, opt->width);
+        opt->height > NF_DS_PNG_MAX_SIDE || opt->width > NF_DS_PNG_MAX_SIDE)
+        return nf_fail(NF_ERR_ARG, "fixed image size %dx%d: give both height and width (1 to %d), "
+                       "or neither", opt->height, opt->width, NF_DS_PNG_MAX_SIDE);
     struct stat sb;
     if (stat(spec, &sb) != 0) return nf_fail(NF_ERR_IO, "%s: %s", spec, strerror(errno));
     nf_status st = S_ISDIR(sb.st_mode) ? load_dir(spec, opt, out) : load_file(spec, out);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <math.h>
 
 #include "app/commands.h"
@@ -403,27 +404,51 @@ static void batcher_rejects_bad_arguments(void **state)
 
 /* ---- nasfit data ---- */
 
+/* Runs the command with its output thrown away (the tests check the exit
+ * status and nf_last_error()). */
+static int quiet_data(int argc, char **argv)
+{
+    fflush(stdout);
+    fflush(stderr);
+    int out = dup(1), err = dup(2), null = open("/dev/null", O_WRONLY);
+    assert_true(out >= 0 && err >= 0 && null >= 0);
+    dup2(null, 1);
+    dup2(null, 2);
+    int rc = nf_cmd_data(argc, argv);
+    fflush(stdout);
+    fflush(stderr);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(out);
+    close(err);
+    close(null);
+    return rc;
+}
+
 static void data_command(void **state)
 {
     (void)state;
     char *dir = fx_tmpdir();
     fx_idx_pair(dir, "train", 40, 4, 4, 10, 1);
     char *ok[] = {"data", dir, "--val-fraction", "0.25", "--seed", "3", "--train-limit", "20"};
-    assert_int_equal(nf_cmd_data(8, ok), 0);
+    assert_int_equal(quiet_data(8, ok), 0);
     char *help[] = {"data", "--help"};
-    assert_int_equal(nf_cmd_data(2, help), 0);
+    assert_int_equal(quiet_data(2, help), 0);
     char *missing[] = {"data", "/nonexistent/nasfit-data"};
-    assert_int_equal(nf_cmd_data(2, missing), 2);
+    assert_int_equal(quiet_data(2, missing), 2);
     assert_non_null(strstr(nf_last_error(), "/nonexistent/nasfit-data"));
     char *bad_opt[] = {"data", dir, "--val-fraction", "1.5"};
-    assert_int_equal(nf_cmd_data(4, bad_opt), 2);
+    assert_int_equal(quiet_data(4, bad_opt), 2);
     char *bad_size[] = {"data", dir, "--size", "12"};
-    assert_int_equal(nf_cmd_data(4, bad_size), 2);
+    assert_int_equal(quiet_data(4, bad_size), 2);
+    char *huge_size[] = {"data", dir, "--size", "60000x60000"};
+    assert_int_equal(quiet_data(4, huge_size), 2);
+    assert_non_null(strstr(nf_last_error(), "fixed image size"));
     char *unknown[] = {"data", "--frobnicate", "1"};
-    assert_int_equal(nf_cmd_data(3, unknown), 2);
+    assert_int_equal(quiet_data(3, unknown), 2);
     fx_write(fx_path(dir, "train-labels-idx1-ubyte.gz"), "garbage", 7);
     char *corrupt[] = {"data", dir};
-    assert_int_equal(nf_cmd_data(2, corrupt), 2);
+    assert_int_equal(quiet_data(2, corrupt), 2);
     fx_rm_rf(dir);
 }
 

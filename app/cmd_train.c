@@ -11,8 +11,8 @@
 #include "app/commands.h"
 #include "app/progress.h"
 #include "app/signals.h"
-#include "datasets/load.h"
 #include "datasets/batch.h"
+#include "datasets/prepare.h"
 #include "engine/exec.h"
 #include "engine/models.h"
 #include "engine/threads.h"
@@ -96,35 +96,11 @@ static int on_step(void *user, long step, float loss)
     return nf_signals_stop_requested();
 }
 
-/* Loads the data: train (possibly limited) and test (or a held-out 10% when
- * the data set has no test part). */
-static nf_status load_data(const train_options *o, nf_dataset **train, nf_dataset **test)
-{
-    nf_ds_pair pair = {0};
-    nf_ds_load_options lo = nf_ds_load_defaults();
-    nf_status st = nf_ds_load(o->data, &lo, &pair);
-    if (st) return st;
-    if (!pair.test) {
-        st = nf_ds_split(pair.train, 0.1, o->seed, train, test);
-        nf_ds_pair_free(&pair);
-        if (st) return st;
-    } else {
-        *train = pair.train;
-        *test = pair.test;
-    }
-    if (o->train_limit > 0 && o->train_limit < nf_ds_count(*train)) {
-        nf_dataset *limited;
-        if ((st = nf_ds_subsample(*train, o->train_limit, o->seed, &limited))) return st;
-        nf_ds_destroy(*train);
-        *train = limited;
-    }
-    return NF_OK;
-}
-
 /* Trains for o->epochs, printing a line per epoch. */
-static nf_status train_and_report(const train_options *o, nf_dataset *train, nf_dataset *test, nf_graph *g)
+static nf_status train_and_report(const train_options *o, const nf_ds_splits *data, nf_graph *g)
 {
-    nf_ds_norm norm = nf_ds_normalization(train);
+    const nf_dataset *train = data->train, *test = data->test ? data->test : data->val;
+    const nf_ds_norm norm = data->norm;
     nf_batcher *train_batches = NULL, *test_batches = NULL;
     nf_exec *e = NULL;
     nf_status st;
@@ -169,17 +145,30 @@ int nf_cmd_train(int argc, char **argv)
     if (bad) return bad;
     nf_signals_install();
     nf_threads_set_blas(o.threads);
-    nf_dataset *train = NULL, *test = NULL;
+    /* The whole training part is trained on; the test part (or, for a
+     * data set without one, a held-out 10 %) is what accuracy is measured on. */
+    nf_ds_prepare_options po = nf_ds_prepare_defaults();
+    po.seed = o.seed;
+    po.train_limit = o.train_limit;
+    po.val_fraction = 0;
     nf_graph *g = NULL;
+    nf_ds_splits data = {0};
     double t0 = nf_now();
-    nf_status st = load_data(&o, &train, &test);
+    nf_status st = nf_ds_prepare(o.data, &po, &data);
+    if (!st && !data.test) {
+        po.val_fraction = 0.1;
+        nf_ds_splits_free(&data);
+        st = nf_ds_prepare(o.data, &po, &data);
+    }
     if (st) {
         fprintf(stderr, "nasfit train: %s\n", nf_last_error());
+        nf_ds_splits_free(&data);
         return 2;
     }
+    const nf_dataset *train = data.train;
     printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (loaded in %.2f s)\n",
-           nf_ds_format(train), nf_ds_count(train), nf_ds_count(test), nf_ds_channels(train), nf_ds_height(train),
-           nf_ds_width(train), nf_ds_classes(train), nf_now() - t0);
+           nf_ds_format(train), nf_ds_count(train), nf_ds_count(data.test ? data.test : data.val),
+           nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train), nf_ds_classes(train), nf_now() - t0);
     nf_rng rng;
     nf_rng_seed(&rng, o.seed, 0, NF_RNG_INIT);
     st = nf_model_reference_cnn(nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train),
@@ -187,11 +176,11 @@ int nf_cmd_train(int argc, char **argv)
     if (!st) {
         printf("model: reference CNN, %zu parameters; batch %d, Adam lr %g, %d BLAS thread(s) (%s kernels)\n",
                nf_graph_param_count(g), o.batch, o.lr, o.threads, nf_threads_blas_core());
-        st = train_and_report(&o, train, test, g);
+        fflush(stdout);
+        st = train_and_report(&o, &data, g);
     }
     if (st) fprintf(stderr, "nasfit train: %s\n", st == NF_ERR_INTERRUPTED ? "stopped" : nf_last_error());
     nf_graph_destroy(g);
-    nf_ds_destroy(train);
-    nf_ds_destroy(test);
+    nf_ds_splits_free(&data);
     return st ? 1 : 0;
 }

@@ -1,0 +1,90 @@
+#include "datasets/readfile.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+/* A capacity guess so the buffer is allocated once: the file size for a
+ * plain file, the gzip trailer's ISIZE (clipped to what deflate can reach)
+ * for a gzip file. Only a hint; the read grows the buffer as needed. */
+static size_t size_hint(const char *path)
+{
+    struct stat sb;
+    if (stat(path, &sb) != 0 || sb.st_size <= 0) return 1 << 16;
+    size_t size = (size_t)sb.st_size;
+    FILE *f = fopen(path, "rb");
+    if (!f) return size + 1;
+    unsigned char head[2], tail[4];
+    size_t hint = size + 1;
+    if (fread(head, 1, 2, f) == 2 && head[0] == 0x1f && head[1] == 0x8b && size >= 18 &&
+        fseek(f, -4, SEEK_END) == 0 && fread(tail, 1, 4, f) == 4) {
+        size_t isize = tail[0] | (size_t)tail[1] << 8 | (size_t)tail[2] << 16 | (size_t)tail[3] << 24;
+        size_t max = size < SIZE_MAX / 1100 ? size * 1100 : SIZE_MAX / 2;
+        hint = (isize < max ? isize : max) + 1;
+    }
+    fclose(f);
+    return hint < NF_DS_MAX_FILE_BYTES ? hint : NF_DS_MAX_FILE_BYTES;
+}
+
+static nf_status grow(uint8_t **buf, size_t *cap, const char *path)
+{
+    if (*cap >= NF_DS_MAX_FILE_BYTES)
+        return nf_fail(NF_ERR_FORMAT, "%s: larger than %zu bytes once decompressed", path,
+                       (size_t)NF_DS_MAX_FILE_BYTES);
+    size_t next = *cap * 2;
+    uint8_t *p = realloc(*buf, next);
+    if (!p) return nf_fail(NF_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, next);
+    *buf = p;
+    *cap = next;
+    return NF_OK;
+}
+
+static nf_status read_all(gzFile f, const char *path, uint8_t **data, size_t *len)
+{
+    size_t cap = size_hint(path), used = 0;
+    uint8_t *buf = malloc(cap);
+    if (!buf) return nf_fail(NF_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, cap);
+    nf_status st = NF_OK;
+    for (;;) {
+        if (used == cap && (st = grow(&buf, &cap, path))) break;
+        size_t want = cap - used;
+        if (want > INT_MAX / 2) want = INT_MAX / 2;
+        int got = gzread(f, buf + used, (unsigned)want);
+        if (got <= 0) break;
+        used += (size_t)got;
+    }
+    int err = Z_OK;
+    const char *msg = gzerror(f, &err);
+    if (!st && err == Z_ERRNO)
+        st = nf_fail(NF_ERR_IO, "%s: read error after %zu bytes: %s", path, used, strerror(errno));
+    else if (!st && err == Z_BUF_ERROR)
+        st = nf_fail(NF_ERR_FORMAT, "%s: truncated gzip stream (ends after %zu decompressed bytes)",
+                     path, used);
+    else if (!st && err != Z_OK)
+        st = nf_fail(NF_ERR_FORMAT, "%s: corrupt gzip stream after %zu decompressed bytes: %s", path,
+                     used, msg);
+    if (st) { free(buf); return st; }
+    *data = buf;
+    *len = used;
+    return NF_OK;
+}
+
+nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    struct stat sb;
+    if (stat(path, &sb) != 0)
+        return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    if (S_ISDIR(sb.st_mode)) return nf_fail(NF_ERR_IO, "%s: is a directory, expected a file", path);
+    gzFile f = gzopen(path, "rb");
+    if (!f) return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    gzbuffer(f, 1 << 17);
+    nf_status st = read_all(f, path, data, len);
+    gzclose_r(f);
+    return st;
+}

@@ -1,0 +1,20 @@
+/* Whole-file reading for the loaders, plain or gzip-compressed (zlib reads
+ * both transparently; no temporary files). Internal to datasets/. */
+#ifndef NF_DS_READFILE_H
+#define NF_DS_READFILE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/status.h"
+
+/* Largest decompressed file accepted (a guard against decompression bombs). */
+#define NF_DS_MAX_FILE_BYTES ((size_t)1 << 32)
+
+/* Reads all of path (decompressing it if it is gzip) into a malloc'd buffer
+ * the caller frees. NF_ERR_IO when it is missing or unreadable,
+ * NF_ERR_FORMAT when the gzip stream is corrupt or truncated; the detail
+ * names the file. */
+nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len);
+
+#endif

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "nas/groups.h"
 #include "nas/plan.h"
 #include "tests/nas_fixtures.h"
 
@@ -148,6 +149,11 @@ static void test_add_members_change_together(void **state)
 {
     (void)state;
     nf_graph *g = fx_residual();
+    int group[16], ng;
+    assert_int_equal(nf_groups_of_graph(g, group, &ng), NF_OK);
+    for (int i = 2; i <= 7; i++) assert_int_equal(group[i], group[1]); /* c1 ... add, relu, gap */
+    assert_int_not_equal(group[8], group[1]);                           /* the dense owns its neurons */
+    assert_int_equal(ng, 3);                                            /* input, the block, the dense */
     nf_plan *plan = plan_target(g, 3, 9, NULL); /* conv c2 inside the residual block */
     for (int i = 1; i <= 6; i++) assert_int_equal(nf_plan_size(plan, i), 9);
     assert_relations(g, plan);
@@ -225,7 +231,7 @@ static void test_size_cycle(void **state)
     assert_int_equal(nf_plan_size(plan, 4), 7);
     assert_relations(g, plan);
     nf_plan_destroy(plan);
-    /* y cannot be 1 (a and b need one neuron each): refused even relaxed? relaxed gives 2. */
+    /* y cannot be 1 (a and b need one neuron each): the exact plan is refused. */
     nf_plan_params p = nf_plan_defaults();
     p.relax = 0;
     nf_plan_target t = {.vertex = 1, .size = 1};

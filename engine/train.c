@@ -4,10 +4,11 @@
 #include <string.h>
 
 #include "engine/loss.h"
+#include "engine/neuron_value.h"
 
 nf_train_params nf_train_defaults(void)
 {
-    return (nf_train_params){.optim = nf_optim_defaults(NF_OPTIM_ADAM)};
+    return (nf_train_params){.optim = nf_optim_defaults(NF_OPTIM_ADAM), .value_every = 8, .value_decay = 0.9f};
 }
 
 void nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
@@ -34,6 +35,9 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
     while ((n = source(user, x, labels)) > 0) {
         float loss;
         nf_train_step(e, g, n, labels, &p->optim, rng, &loss);
+        /* The executor still holds this step's activations and gradients. */
+        if (p->value_every > 0 && steps % p->value_every == 0 && (st = nf_value_update(g, e, n, p->value_decay)))
+            break;
         total += (double)loss * n;
         seen += n;
         steps++;

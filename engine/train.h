@@ -16,6 +16,8 @@ typedef int (*nf_step_hook)(void *user, long step, float loss);
 
 typedef struct nf_train_params {
     nf_optim optim;        /* optimiser and learning rate */
+    int value_every;       /* record neuron values every this many steps (0: never; default 8) */
+    float value_decay;     /* their moving-average decay (0.9) */
     nf_step_hook hook;     /* progress callback, may be NULL */
     void *hook_user;
 } nf_train_params;

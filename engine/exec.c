@@ -5,6 +5,9 @@
 
 #include "engine/op.h"
 
+#include <cblas.h>
+#include <omp.h>
+
 struct nf_exec {
     int n_vertices;    /* vertices of the graph it was made for */
     int batch;         /* largest batch it takes */
@@ -15,7 +18,14 @@ struct nf_exec {
     const nf_tensor **x_list;  /* per call: the producers' outputs */
     nf_tensor **dx_list;       /* per call: the producers' gradients */
     size_t bytes;      /* total bytes held */
+    int threads;       /* threads per pass (0: OpenMP's default) */
 };
+
+static void set_blas_threads(const nf_exec *e)
+{
+    int t = omp_in_parallel() ? 1 : e->threads ? e->threads : omp_get_max_threads();
+    openblas_set_num_threads(t);
+}
 
 static size_t aux_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
 {
@@ -35,6 +45,7 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
     if (!e) return nf_fail(NF_ERR_NOMEM, "cannot allocate an executor");
     e->n_vertices = g->n;
     e->batch = batch;
+    e->threads = 1;
     e->out = calloc((size_t)g->n, sizeof *e->out);
     e->grad = calloc((size_t)g->n, sizeof *e->grad);
     e->aux = calloc((size_t)g->n, sizeof *e->aux);
@@ -92,6 +103,7 @@ const nf_tensor *nf_exec_vertex_output(const nf_exec *e, int index) { return &e-
 const nf_tensor *nf_exec_vertex_grad(const nf_exec *e, int index) { return &e->grad[index]; }
 size_t nf_exec_bytes(const nf_exec *e) { return e->bytes; }
 int nf_exec_batch(const nf_exec *e) { return e->batch; }
+void nf_exec_set_threads(nf_exec *e, int threads) { e->threads = threads < 0 ? 1 : threads; }
 
 /* Fills the call record of vertex i; the tensors' batch becomes n. */
 static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng *rng)
@@ -114,6 +126,7 @@ static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng
 void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
 {
     if (n > e->batch) n = e->batch;
+    set_blas_threads(e);
     for (int i = 0; i < g->n; i++) e->out[i].n = e->grad[i].n = n;
     for (int i = 1; i < g->n; i++) {
         nf_op_call c = make_call(e, g, i, training, rng);
@@ -125,6 +138,7 @@ void nf_exec_backward(nf_exec *e, nf_graph *g)
 {
     /* Producers with several consumers sum their gradients, so every
      * gradient but the output's starts at zero. */
+    set_blas_threads(e);
     for (int i = 1; i < g->n - 1; i++) memset(e->grad[i].data, 0, nf_tensor_count(&e->grad[i]) * sizeof(float));
     for (int i = g->n - 1; i >= 1; i--) {
         nf_op_call c = make_call(e, g, i, 1, NULL);

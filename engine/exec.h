@@ -37,6 +37,12 @@ nf_tensor *nf_exec_output_grad(nf_exec *e);
  * adds the parameter gradients into g->grad (zero it first to start anew). */
 void nf_exec_backward(nf_exec *e, nf_graph *g);
 
+/* Threads one forward or backward pass may use (default 1). 0 means
+ * OpenMP's default team size. Inside an OpenMP parallel region (a search
+ * training one candidate per thread) the engine stays on the calling
+ * thread whatever this says. */
+void nf_exec_set_threads(nf_exec *e, int threads);
+
 /* The largest batch it takes. */
 int nf_exec_batch(const nf_exec *e);
 

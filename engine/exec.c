@@ -21,10 +21,19 @@ struct nf_exec {
     int threads;       /* threads per pass (0: OpenMP's default) */
 };
 
+/* Threads one op call may use: the engine parallelises itself over slices
+ * of the batch (OpenMP), never inside a parallel region, and calls BLAS
+ * serially (one level of parallelism at a time; shared/PERF.md). */
+static int threads_of(const nf_exec *e)
+{
+    if (omp_in_parallel()) return 1;
+    return e->threads ? e->threads : omp_get_max_threads();
+}
+
 static void set_blas_threads(const nf_exec *e)
 {
-    int t = omp_in_parallel() ? 1 : e->threads ? e->threads : omp_get_max_threads();
-    openblas_set_num_threads(t);
+    (void)e;
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 }
 
 static size_t aux_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
@@ -119,7 +128,7 @@ static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng
         .y = &e->out[i], .dy = &e->grad[i],
         .param = g->param + v->param_off, .grad = g->grad + v->param_off,
         .state = g->state + v->state_off, .aux = e->aux[i], .work = e->work,
-        .training = training, .rng = rng,
+        .training = training, .threads = threads_of(e), .rng = rng,
     };
 }
 

@@ -28,6 +28,7 @@ typedef struct nf_op_call {
     float *aux;                 /* aux_floats() floats kept from forward to backward */
     float *work;                /* work_floats() floats of scratch, shared by all vertices */
     int training;               /* nonzero: batch statistics, dropout on */
+    int threads;                /* OpenMP threads the op may use (>= 1) */
     nf_rng *rng;                /* for dropout */
 } nf_op_call;
 
@@ -50,6 +51,23 @@ typedef struct nf_block {
 } nf_block;
 
 #define NF_MAX_BLOCKS 4
+
+/* Ops that split a batch between threads split it into this many slices
+ * whatever the thread count, each with its own scratch and its own partial
+ * weight gradient summed in slice order, so results do not depend on the
+ * number of threads. */
+#define NF_SLICES 2
+
+/* Conv2d implementation choices, process-wide, for tests and benchmarks;
+ * the defaults are what measured fastest here. Change them only between
+ * passes, before creating the executors that will run with them. */
+typedef struct nf_conv_tuning {
+    int winograd;    /* nonzero: 3x3 stride-1 convs by Winograd F(2x2,3x3) */
+    int wino_tiles;  /* Winograd: tiles (of 2x2 outputs) per GEMM, about */
+    int col_floats;  /* im2col: floats per column buffer, at most about */
+} nf_conv_tuning;
+
+extern nf_conv_tuning nf_conv_tuning_now;
 
 typedef struct nf_op_def {
     const char *name;  /* "conv2d", as in JSON and messages */

@@ -1,0 +1,320 @@
+/* Winograd F(2x2, 3x3) (Lavin & Gray, 2015) for 3x3 stride-1 convolutions.
+ *
+ * Each 2x2 block of outputs (a tile) is A^T [ (G g G^T) . (B^T d B) ] A,
+ * with d the 4x4 input window around it and g a 3x3 kernel: 16
+ * multiplications per tile and channel pair instead of 36. Summed over input
+ * channels, the 16 positions of the 4x4 product are 16 independent GEMMs:
+ *   M[xi][O][T] = U[xi][O][C] x V[xi][C][T]
+ * (U: transformed weights, V: transformed input tiles, T: tiles).
+ *
+ * Backward:
+ *   input gradient  the same algorithm on dy with the kernel flipped and
+ *                   transposed (a stride-1 same conv's adjoint is one);
+ *   weight gradient by the transposition rule: dU[xi] = dM[xi] x V[xi]^T
+ *                   with dM = A dY A^T per tile, then dW = G^T dU G.
+ *
+ * The batch is split into NF_SLICES slices of images (one per thread at
+ * most), each cut into chunks of about nf_conv_tuning_now.wino_tiles tiles
+ * so the transformed data stays in cache between transform and GEMM. */
+#include "engine/ops/winograd.h"
+
+#include <cblas.h>
+#include <string.h>
+
+/* Widest input handled (the row buffers live on the stack). */
+#define WINO_MAX_W 512
+
+typedef struct wgeom {
+    int c, o;        /* input, output channels */
+    int n, h, w;     /* batch and spatial size (output == input) */
+    int th, tw;      /* tiles per column and per row */
+    int per_img;     /* tiles per image */
+    int chunk;       /* images per chunk */
+    int maxch;       /* max(c, o) */
+} wgeom;
+
+static wgeom wgeom_of(const nf_vertex *v, int n, int h, int w)
+{
+    wgeom g = {.c = v->nin, .o = v->nout, .n = n, .h = h, .w = w, .th = (h + 1) / 2, .tw = (w + 1) / 2};
+    g.per_img = g.th * g.tw;
+    int per_slice = (n + NF_SLICES - 1) / NF_SLICES;
+    int chunk = nf_conv_tuning_now.wino_tiles / g.per_img;
+    g.chunk = chunk < 1 ? 1 : chunk > per_slice ? (per_slice < 1 ? 1 : per_slice) : chunk;
+    g.maxch = g.c > g.o ? g.c : g.o;
+    return g;
+}
+
+int nf_wino_applies(const nf_vertex *v, int in_h, int in_w)
+{
+    (void)in_h;
+    return nf_conv_tuning_now.winograd && v->attr.kernel == 3 && v->attr.stride == 1 && in_w <= WINO_MAX_W;
+}
+
+/* Per slice: two tile buffers and a partial weight gradient. */
+static size_t slice_floats(const wgeom *g)
+{
+    return 2 * (size_t)16 * g->maxch * g->chunk * g->per_img + (size_t)16 * g->o * g->c;
+}
+
+size_t nf_wino_work_floats(const nf_vertex *v, int n, int in_h, int in_w)
+{
+    wgeom g = wgeom_of(v, n, in_h, in_w);
+    return 2 * (size_t)16 * g.o * g.c + NF_SLICES * slice_floats(&g);
+}
+
+/* ---- transforms --------------------------------------------------------- */
+
+/* U[xi][o][c] = (G g G^T)[xi] for every kernel g = W[o][c]; with flip, the
+ * kernel of the adjoint instead: U[xi][c][o] from W[o][c] rotated by 180. */
+static void weights_transform(const float *W, int o, int c, int flip, float *U)
+{
+    size_t plane = (size_t)o * c;
+    for (int oi = 0; oi < o; oi++)
+        for (int ci = 0; ci < c; ci++) {
+            const float *w = W + ((size_t)oi * c + ci) * 9;
+            float g[3][3], t[4][3];
+            for (int i = 0; i < 9; i++) g[i / 3][i % 3] = flip ? w[8 - i] : w[i];
+            for (int j = 0; j < 3; j++) {
+                t[0][j] = g[0][j];
+                t[1][j] = 0.5f * (g[0][j] + g[1][j] + g[2][j]);
+                t[2][j] = 0.5f * (g[0][j] - g[1][j] + g[2][j]);
+                t[3][j] = g[2][j];
+            }
+            float *u = U + (flip ? (size_t)ci * o + oi : (size_t)oi * c + ci);
+            for (int i = 0; i < 4; i++) {
+                u[(i * 4 + 0) * plane] = t[i][0];
+                u[(i * 4 + 1) * plane] = 0.5f * (t[i][0] + t[i][1] + t[i][2]);
+                u[(i * 4 + 2) * plane] = 0.5f * (t[i][0] - t[i][1] + t[i][2]);
+                u[(i * 4 + 3) * plane] = t[i][2];
+            }
+        }
+}
+
+/* dW[o][c] += G^T dU G for every kernel, dU[xi][o][c]. */
+static void weights_gradient(const float *dU, int o, int c, float *dW)
+{
+    size_t plane = (size_t)o * c;
+    for (size_t k = 0; k < plane; k++) {
+        float d[4][4], t[3][4];
+        for (int xi = 0; xi < 16; xi++) d[xi / 4][xi % 4] = dU[xi * plane + k];
+        for (int j = 0; j < 4; j++) {
+            t[0][j] = d[0][j] + 0.5f * (d[1][j] + d[2][j]);
+            t[1][j] = 0.5f * (d[1][j] - d[2][j]);
+            t[2][j] = 0.5f * (d[1][j] + d[2][j]) + d[3][j];
+        }
+        float *w = dW + k * 9;
+        for (int i = 0; i < 3; i++) {
+            w[i * 3 + 0] += t[i][0] + 0.5f * (t[i][1] + t[i][2]);
+            w[i * 3 + 1] += 0.5f * (t[i][1] - t[i][2]);
+            w[i * 3 + 2] += 0.5f * (t[i][1] + t[i][2]) + t[i][3];
+        }
+    }
+}
+
+/* Row r of an h x w plane into buf[0..len), shifted right by `shift` (the
+ * left padding), zeros outside the plane. */
+static void padded_row(const float *x, int h, int w, int r, int shift, int len, float *buf)
+{
+    memset(buf, 0, (size_t)len * sizeof(float));
+    if (r < 0 || r >= h) return;
+    int n = w < len - shift ? w : len - shift;
+    memcpy(buf + shift, x + (size_t)r * w, (size_t)n * sizeof(float));
+}
+
+/* V[xi*ld + t] = (B^T d B)[xi] for the tiles t of one h x w plane. */
+static void input_tiles(const wgeom *g, const float *x, float *v, size_t ld)
+{
+    int len = 2 * g->tw + 2;
+    float d[4][WINO_MAX_W + 4], e[4][WINO_MAX_W + 4];
+    for (int ty = 0; ty < g->th; ty++) {
+        for (int i = 0; i < 4; i++) padded_row(x, g->h, g->w, 2 * ty - 1 + i, 1, len, d[i]);
+#pragma omp simd
+        for (int k = 0; k < len; k++) {
+            e[0][k] = d[0][k] - d[2][k];
+            e[1][k] = d[1][k] + d[2][k];
+            e[2][k] = d[2][k] - d[1][k];
+            e[3][k] = d[1][k] - d[3][k];
+        }
+        for (int i = 0; i < 4; i++) {
+            float *out = v + (size_t)(i * 4) * ld + (size_t)ty * g->tw;
+            const float *r = e[i];
+#pragma omp simd
+            for (int tx = 0; tx < g->tw; tx++) {
+                float a = r[2 * tx], b = r[2 * tx + 1], c = r[2 * tx + 2], dd = r[2 * tx + 3];
+                out[tx] = a - c;
+                out[ld + tx] = b + c;
+                out[2 * ld + tx] = c - b;
+                out[3 * ld + tx] = b - dd;
+            }
+        }
+    }
+}
+
+/* dM[xi*ld + t] = (A dY A^T)[xi] for the 2x2 tiles t of one plane of dy. */
+static void grad_tiles(const wgeom *g, const float *dy, float *m, size_t ld)
+{
+    int len = 2 * g->tw;
+    float r0[WINO_MAX_W + 4], r1[WINO_MAX_W + 4], e[4][WINO_MAX_W + 4];
+    for (int ty = 0; ty < g->th; ty++) {
+        padded_row(dy, g->h, g->w, 2 * ty, 0, len, r0);
+        padded_row(dy, g->h, g->w, 2 * ty + 1, 0, len, r1);
+#pragma omp simd
+        for (int k = 0; k < len; k++) {
+            e[0][k] = r0[k];
+            e[1][k] = r0[k] + r1[k];
+            e[2][k] = r0[k] - r1[k];
+            e[3][k] = -r1[k];
+        }
+        for (int i = 0; i < 4; i++) {
+            float *out = m + (size_t)(i * 4) * ld + (size_t)ty * g->tw;
+            const float *r = e[i];
+#pragma omp simd
+            for (int tx = 0; tx < g->tw; tx++) {
+                float a = r[2 * tx], b = r[2 * tx + 1];
+                out[tx] = a;
+                out[ld + tx] = a + b;
+                out[2 * ld + tx] = a - b;
+                out[3 * ld + tx] = -b;
+            }
+        }
+    }
+}
+
+/* y (one h x w plane) = or += A^T M A for its tiles, M[xi*ld + t]. */
+static void output_tiles(const wgeom *g, const float *m, size_t ld, float *y, int accumulate)
+{
+    float y0[WINO_MAX_W + 4], y1[WINO_MAX_W + 4];
+    for (int ty = 0; ty < g->th; ty++) {
+        const float *mt = m + (size_t)ty * g->tw;
+#pragma omp simd
+        for (int tx = 0; tx < g->tw; tx++) {
+            float q[16];
+            for (int xi = 0; xi < 16; xi++) q[xi] = mt[xi * ld + tx];
+            float a[4], b[4];
+            for (int j = 0; j < 4; j++) {
+                a[j] = q[j] + q[4 + j] + q[8 + j];
+                b[j] = q[4 + j] - q[8 + j] - q[12 + j];
+            }
+            y0[2 * tx] = a[0] + a[1] + a[2];
+            y0[2 * tx + 1] = a[1] - a[2] - a[3];
+            y1[2 * tx] = b[0] + b[1] + b[2];
+            y1[2 * tx + 1] = b[1] - b[2] - b[3];
+        }
+        for (int r = 0; r < 2 && 2 * ty + r < g->h; r++) {
+            float *out = y + (size_t)(2 * ty + r) * g->w;
+            const float *src = r ? y1 : y0;
+            if (accumulate) {
+#pragma omp simd
+                for (int k = 0; k < g->w; k++) out[k] += src[k];
+            } else {
+                memcpy(out, src, (size_t)g->w * sizeof(float));
+            }
+        }
+    }
+}
+
+/* ---- passes ------------------------------------------------------------- */
+
+/* Tiles of images [n0, n0+nb) of a [ch][N][h][w] tensor into buf[16][ch][T]. */
+static void tiles_of(const wgeom *g, const float *t, int ch, int n0, int nb, int grad, float *buf)
+{
+    size_t T = (size_t)nb * g->per_img, hw = (size_t)g->h * g->w;
+    for (int k = 0; k < ch; k++)
+        for (int i = 0; i < nb; i++) {
+            const float *plane = t + ((size_t)k * g->n + n0 + i) * hw;
+            float *dst = buf + (size_t)k * T + (size_t)i * g->per_img;
+            if (grad) grad_tiles(g, plane, dst, (size_t)ch * T);
+            else input_tiles(g, plane, dst, (size_t)ch * T);
+        }
+}
+
+/* out[ch][N][h][w] (images [n0, n0+nb)) = or += the tiles in buf[16][ch][T]. */
+static void untile(const wgeom *g, const float *buf, int ch, int n0, int nb, float *out, int accumulate)
+{
+    size_t T = (size_t)nb * g->per_img, hw = (size_t)g->h * g->w;
+    for (int k = 0; k < ch; k++)
+        for (int i = 0; i < nb; i++)
+            output_tiles(g, buf + (size_t)k * T + (size_t)i * g->per_img, (size_t)ch * T,
+                         out + ((size_t)k * g->n + n0 + i) * hw, accumulate);
+}
+
+/* out[xi] = U[xi] (rows x inner) x in[xi] (inner x T), for the 16 xi. */
+static void gemm16(const float *U, int rows, int inner, const float *in, size_t T, float *out)
+{
+    for (int xi = 0; xi < 16; xi++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, rows, (int)T, inner, 1.0f,
+                    U + (size_t)xi * rows * inner, inner, in + (size_t)xi * inner * T, (int)T, 0.0f,
+                    out + (size_t)xi * rows * T, (int)T);
+}
+
+/* Images [first, last) of slice s. */
+static void slice_range(const wgeom *g, int s, int *first, int *last)
+{
+    int per = (g->n + NF_SLICES - 1) / NF_SLICES;
+    *first = s * per < g->n ? s * per : g->n;
+    *last = *first + per < g->n ? *first + per : g->n;
+}
+
+void nf_wino_forward(const nf_op_call *c)
+{
+    const nf_tensor *x = c->x[0];
+    wgeom g = wgeom_of(c->v, x->n, x->h, x->w);
+    float *U = c->work, *slices = c->work + 2 * (size_t)16 * g.o * g.c;
+    weights_transform(c->param, g.o, g.c, 0, U);
+    size_t tilebuf = (size_t)16 * g.maxch * g.chunk * g.per_img;
+#pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
+    for (int s = 0; s < NF_SLICES; s++) {
+        float *V = slices + s * slice_floats(&g), *M = V + tilebuf;
+        int first, last;
+        slice_range(&g, s, &first, &last);
+        for (int n0 = first; n0 < last; n0 += g.chunk) {
+            int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
+            size_t T = (size_t)nb * g.per_img;
+            tiles_of(&g, x->data, g.c, n0, nb, 0, V);
+            gemm16(U, g.o, g.c, V, T, M);
+            untile(&g, M, g.o, n0, nb, c->y->data, 0);
+        }
+    }
+}
+
+void nf_wino_backward(const nf_op_call *c)
+{
+    const nf_tensor *x = c->x[0];
+    wgeom g = wgeom_of(c->v, x->n, x->h, x->w);
+    size_t uf = (size_t)16 * g.o * g.c;
+    float *Uflip = c->work + uf, *slices = c->work + 2 * uf;
+    float *dx = c->dx[0] ? c->dx[0]->data : NULL;
+    if (dx) weights_transform(c->param, g.o, g.c, 1, Uflip);
+    size_t tilebuf = (size_t)16 * g.maxch * g.chunk * g.per_img;
+    int used[NF_SLICES] = {0};
+#pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
+    for (int s = 0; s < NF_SLICES; s++) {
+        float *A = slices + s * slice_floats(&g), *B = A + tilebuf, *dU = B + tilebuf;
+        int first, last;
+        slice_range(&g, s, &first, &last);
+        for (int n0 = first; n0 < last; n0 += g.chunk) {
+            int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
+            size_t T = (size_t)nb * g.per_img;
+            tiles_of(&g, x->data, g.c, n0, nb, 0, A);       /* V of x */
+            tiles_of(&g, c->dy->data, g.o, n0, nb, 1, B);   /* dM of dy */
+            for (int xi = 0; xi < 16; xi++)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g.o, g.c, (int)T, 1.0f,
+                            B + (size_t)xi * g.o * T, (int)T, A + (size_t)xi * g.c * T, (int)T,
+                            used[s] ? 1.0f : 0.0f, dU + (size_t)xi * g.o * g.c, g.c);
+            used[s] = 1;
+            if (!dx) continue;
+            tiles_of(&g, c->dy->data, g.o, n0, nb, 0, B);   /* V of dy */
+            gemm16(Uflip, g.c, g.o, B, T, A);
+            untile(&g, A, g.c, n0, nb, dx, 1);
+        }
+    }
+    /* Partial weight gradients summed in slice order. */
+    float *total = NULL;
+    for (int s = 0; s < NF_SLICES; s++) {
+        if (!used[s]) continue;
+        float *dU = slices + s * slice_floats(&g) + 2 * tilebuf;
+        if (!total) { total = dU; continue; }
+        for (size_t k = 0; k < uf; k++) total[k] += dU[k];
+    }
+    if (total) weights_gradient(total, g.o, g.c, c->grad);
+}

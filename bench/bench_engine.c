@@ -23,6 +23,7 @@
 #include "engine/exec.h"
 #include "engine/loss.h"
 #include "engine/models.h"
+#include "engine/op.h"
 #include "engine/optim.h"
 #include "engine/train.h"
 
@@ -335,6 +336,10 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
         else { fprintf(stderr, "usage: %s [--rounds R] [--quick]\n", argv[0]); return 2; }
     }
+    /* Tuning experiments: NF_WINO_TILES, NF_WINOGRAD=0, NF_COL_FLOATS. */
+    if (getenv("NF_WINO_TILES")) nf_conv_tuning_now.wino_tiles = atoi(getenv("NF_WINO_TILES"));
+    if (getenv("NF_WINOGRAD")) nf_conv_tuning_now.winograd = atoi(getenv("NF_WINOGRAD"));
+    if (getenv("NF_COL_FLOATS")) nf_conv_tuning_now.col_floats = atoi(getenv("NF_COL_FLOATS"));
     if (is_child) return child(train_only);
     char self[4096];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);

@@ -63,7 +63,10 @@ static void backward(const nf_op_call *c)
     float alpha = c->v->attr.alpha;
     if (act == NF_ACT_RELU) {
 #pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
-        for (size_t i = 0; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : 0.0f;
+        for (size_t i = 0; i < n; i++) {
+            float d = dy[i]; /* loaded unconditionally: a select, not a branch */
+            dx[i] += x[i] > 0 ? d : 0.0f;
+        }
         return;
     }
     for (size_t i = 0; i < n; i++) dx[i] += dy[i] * derivative(act, alpha, x[i]);

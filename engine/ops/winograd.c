@@ -185,20 +185,18 @@ static void output_tiles(const wgeom *g, const float *m, size_t ld, float *y, in
 {
     float y0[WINO_MAX_W + 4], y1[WINO_MAX_W + 4];
     for (int ty = 0; ty < g->th; ty++) {
-        const float *mt = m + (size_t)ty * g->tw;
+        const float *p[16];
+        for (int xi = 0; xi < 16; xi++) p[xi] = m + xi * ld + (size_t)ty * g->tw;
 #pragma omp simd
         for (int tx = 0; tx < g->tw; tx++) {
-            float q[16];
-            for (int xi = 0; xi < 16; xi++) q[xi] = mt[xi * ld + tx];
-            float a[4], b[4];
-            for (int j = 0; j < 4; j++) {
-                a[j] = q[j] + q[4 + j] + q[8 + j];
-                b[j] = q[4 + j] - q[8 + j] - q[12 + j];
-            }
-            y0[2 * tx] = a[0] + a[1] + a[2];
-            y0[2 * tx + 1] = a[1] - a[2] - a[3];
-            y1[2 * tx] = b[0] + b[1] + b[2];
-            y1[2 * tx + 1] = b[1] - b[2] - b[3];
+            float a0 = p[0][tx] + p[4][tx] + p[8][tx], a1 = p[1][tx] + p[5][tx] + p[9][tx];
+            float a2 = p[2][tx] + p[6][tx] + p[10][tx], a3 = p[3][tx] + p[7][tx] + p[11][tx];
+            float b0 = p[4][tx] - p[8][tx] - p[12][tx], b1 = p[5][tx] - p[9][tx] - p[13][tx];
+            float b2 = p[6][tx] - p[10][tx] - p[14][tx], b3 = p[7][tx] - p[11][tx] - p[15][tx];
+            y0[2 * tx] = a0 + a1 + a2;
+            y0[2 * tx + 1] = a1 - a2 - a3;
+            y1[2 * tx] = b0 + b1 + b2;
+            y1[2 * tx + 1] = b1 - b2 - b3;
         }
         for (int r = 0; r < 2 && 2 * ty + r < g->h; r++) {
             float *out = y + (size_t)(2 * ty + r) * g->w;

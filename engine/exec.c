@@ -148,7 +148,14 @@ void nf_exec_backward(nf_exec *e, nf_graph *g)
     /* Producers with several consumers sum their gradients, so every
      * gradient but the output's starts at zero. */
     set_blas_threads(e);
-    for (int i = 1; i < g->n - 1; i++) memset(e->grad[i].data, 0, nf_tensor_count(&e->grad[i]) * sizeof(float));
+    int threads = threads_of(e);
+    for (int i = 1; i < g->n - 1; i++) {
+        float *d = e->grad[i].data;
+        long count = (long)nf_tensor_count(&e->grad[i]), block = 1 << 16;
+#pragma omp parallel for num_threads(threads) if (threads > 1 && count > block)
+        for (long at = 0; at < count; at += block)
+            memset(d + at, 0, (size_t)(count - at < block ? count - at : block) * sizeof(float));
+    }
     for (int i = g->n - 1; i >= 1; i--) {
         nf_op_call c = make_call(e, g, i, 1, NULL);
         nf_op_def_of(g->v[i].op)->backward(&c);

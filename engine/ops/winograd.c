@@ -111,29 +111,32 @@ static void weights_gradient(const float *dU, int o, int c, float *dW)
     }
 }
 
-/* Row r of an h x w plane into buf[0..len), shifted right by `shift` (the
- * left padding), zeros outside the plane. */
-static void padded_row(const float *x, int h, int w, int r, int shift, int len, float *buf)
+/* A row of zeros standing for the padding above and below a plane. */
+static const float zero_row[WINO_MAX_W + 4];
+
+/* Row r of an h x w plane, or zeros outside it. */
+static const float *row_at(const float *x, int h, int w, int r)
 {
-    memset(buf, 0, (size_t)len * sizeof(float));
-    if (r < 0 || r >= h) return;
-    int n = w < len - shift ? w : len - shift;
-    memcpy(buf + shift, x + (size_t)r * w, (size_t)n * sizeof(float));
+    return r >= 0 && r < h ? x + (size_t)r * w : zero_row;
 }
 
 /* V[xi*ld + t] = (B^T d B)[xi] for the tiles t of one h x w plane. */
 static void input_tiles(const wgeom *g, const float *x, float *v, size_t ld)
 {
-    int len = 2 * g->tw + 2;
-    float d[4][WINO_MAX_W + 4], e[4][WINO_MAX_W + 4];
+    int w = g->w, len = 2 * g->tw + 2;  /* e[i][k] holds column k - 1 */
+    float e[4][WINO_MAX_W + 4];
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < len; k++) e[i][k] = 0.0f;  /* the padding columns stay 0 */
     for (int ty = 0; ty < g->th; ty++) {
-        for (int i = 0; i < 4; i++) padded_row(x, g->h, g->w, 2 * ty - 1 + i, 1, len, d[i]);
+        const float *d0 = row_at(x, g->h, w, 2 * ty - 1), *d1 = row_at(x, g->h, w, 2 * ty);
+        const float *d2 = row_at(x, g->h, w, 2 * ty + 1), *d3 = row_at(x, g->h, w, 2 * ty + 2);
+        float *e0 = e[0] + 1, *e1 = e[1] + 1, *e2 = e[2] + 1, *e3 = e[3] + 1;
 #pragma omp simd
-        for (int k = 0; k < len; k++) {
-            e[0][k] = d[0][k] - d[2][k];
-            e[1][k] = d[1][k] + d[2][k];
-            e[2][k] = d[2][k] - d[1][k];
-            e[3][k] = d[1][k] - d[3][k];
+        for (int k = 0; k < w; k++) {
+            e0[k] = d0[k] - d2[k];
+            e1[k] = d1[k] + d2[k];
+            e2[k] = d2[k] - d1[k];
+            e3[k] = d1[k] - d3[k];
         }
         for (int i = 0; i < 4; i++) {
             float *out = v + (size_t)(i * 4) * ld + (size_t)ty * g->tw;
@@ -153,13 +156,14 @@ static void input_tiles(const wgeom *g, const float *x, float *v, size_t ld)
 /* dM[xi*ld + t] = (A dY A^T)[xi] for the 2x2 tiles t of one plane of dy. */
 static void grad_tiles(const wgeom *g, const float *dy, float *m, size_t ld)
 {
-    int len = 2 * g->tw;
-    float r0[WINO_MAX_W + 4], r1[WINO_MAX_W + 4], e[4][WINO_MAX_W + 4];
+    int w = g->w, len = 2 * g->tw;
+    float e[4][WINO_MAX_W + 4];
+    for (int i = 0; i < 4; i++)
+        for (int k = 0; k < len; k++) e[i][k] = 0.0f;  /* an odd width's last column stays 0 */
     for (int ty = 0; ty < g->th; ty++) {
-        padded_row(dy, g->h, g->w, 2 * ty, 0, len, r0);
-        padded_row(dy, g->h, g->w, 2 * ty + 1, 0, len, r1);
+        const float *r0 = row_at(dy, g->h, w, 2 * ty), *r1 = row_at(dy, g->h, w, 2 * ty + 1);
 #pragma omp simd
-        for (int k = 0; k < len; k++) {
+        for (int k = 0; k < w; k++) {
             e[0][k] = r0[k];
             e[1][k] = r0[k] + r1[k];
             e[2][k] = r0[k] - r1[k];
@@ -180,7 +184,8 @@ static void grad_tiles(const wgeom *g, const float *dy, float *m, size_t ld)
     }
 }
 
-/* y (one h x w plane) = or += A^T M A for its tiles, M[xi*ld + t]. */
+/* y (one h x w plane) = or += A^T M A for its tiles, M[xi*ld + t]. Rows
+ * are built in y0, y1 (2*tw wide: one column more than y when w is odd). */
 static void output_tiles(const wgeom *g, const float *m, size_t ld, float *y, int accumulate)
 {
     float y0[WINO_MAX_W + 4], y1[WINO_MAX_W + 4];
@@ -198,14 +203,21 @@ static void output_tiles(const wgeom *g, const float *m, size_t ld, float *y, in
             y1[2 * tx] = b0 + b1 + b2;
             y1[2 * tx + 1] = b1 - b2 - b3;
         }
-        for (int r = 0; r < 2 && 2 * ty + r < g->h; r++) {
-            float *out = y + (size_t)(2 * ty + r) * g->w;
-            const float *src = r ? y1 : y0;
-            if (accumulate) {
+        float *out0 = y + (size_t)(2 * ty) * g->w, *out1 = out0 + g->w;
+        int second = 2 * ty + 1 < g->h;
+        if (accumulate) {
 #pragma omp simd
-                for (int k = 0; k < g->w; k++) out[k] += src[k];
-            } else {
-                memcpy(out, src, (size_t)g->w * sizeof(float));
+            for (int k = 0; k < g->w; k++) out0[k] += y0[k];
+            if (second) {
+#pragma omp simd
+                for (int k = 0; k < g->w; k++) out1[k] += y1[k];
+            }
+        } else {
+#pragma omp simd
+            for (int k = 0; k < g->w; k++) out0[k] = y0[k];
+            if (second) {
+#pragma omp simd
+                for (int k = 0; k < g->w; k++) out1[k] = y1[k];
             }
         }
     }

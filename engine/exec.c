@@ -17,6 +17,8 @@ struct nf_exec {
     float *work;       /* scratch shared by all vertices */
     const nf_tensor **x_list;  /* per call: the producers' outputs */
     nf_tensor **dx_list;       /* per call: the producers' gradients */
+    unsigned char *dx_add;     /* per call: add into (1) or overwrite (0) each producer's gradient */
+    unsigned char *has_grad;   /* per vertex, during backward: its gradient holds a part already */
     size_t bytes;      /* total bytes held */
     int threads;       /* threads per pass (0: OpenMP's default) */
 };
@@ -63,7 +65,9 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
         if (g->v[i].n_inputs > max_inputs) max_inputs = g->v[i].n_inputs;
     e->x_list = calloc((size_t)max_inputs, sizeof *e->x_list);
     e->dx_list = calloc((size_t)max_inputs, sizeof *e->dx_list);
-    if (!e->out || !e->grad || !e->aux || !e->x_list || !e->dx_list) goto nomem;
+    e->dx_add = calloc((size_t)max_inputs, 1);
+    e->has_grad = calloc((size_t)g->n, 1);
+    if (!e->out || !e->grad || !e->aux || !e->x_list || !e->dx_list || !e->dx_add || !e->has_grad) goto nomem;
     size_t work = 0;
     for (int i = 0; i < g->n; i++) {
         const nf_vertex *v = &g->v[i];
@@ -100,7 +104,7 @@ void nf_exec_destroy(nf_exec *e)
         if (e->aux) nf_free(e->aux[i]);
     }
     free(e->out); free(e->grad); free(e->aux);
-    free(e->x_list); free(e->dx_list);
+    free(e->x_list); free(e->dx_list); free(e->dx_add); free(e->has_grad);
     nf_free(e->work);
     free(e);
 }
@@ -122,9 +126,12 @@ static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng
         int p = v->inputs[k];
         e->x_list[k] = &e->out[p];
         e->dx_list[k] = p == 0 ? NULL : &e->grad[p];
+        /* the first part written overwrites; a producer listed twice gets both parts */
+        e->dx_add[k] = e->has_grad[p];
+        for (int j = 0; j < k; j++) e->dx_add[k] |= v->inputs[j] == p;
     }
     return (nf_op_call){
-        .v = v, .n_inputs = v->n_inputs, .x = e->x_list, .dx = e->dx_list,
+        .v = v, .n_inputs = v->n_inputs, .x = e->x_list, .dx = e->dx_list, .dx_add = e->dx_add,
         .y = &e->out[i], .dy = &e->grad[i],
         .param = g->param + v->param_off, .grad = g->grad + v->param_off,
         .state = g->state + v->state_off, .aux = e->aux[i], .work = e->work,
@@ -145,19 +152,16 @@ void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
 
 void nf_exec_backward(nf_exec *e, nf_graph *g)
 {
-    /* Producers with several consumers sum their gradients, so every
-     * gradient but the output's starts at zero. */
+    /* The first consumer to write a producer's gradient overwrites it, the
+     * others add to it, so no gradient buffer needs zeroing per step. */
     set_blas_threads(e);
-    int threads = threads_of(e);
-    for (int i = 1; i < g->n - 1; i++) {
-        float *d = e->grad[i].data;
-        long count = (long)nf_tensor_count(&e->grad[i]), block = 1 << 16;
-#pragma omp parallel for num_threads(threads) if (threads > 1 && count > block)
-        for (long at = 0; at < count; at += block)
-            memset(d + at, 0, (size_t)(count - at < block ? count - at : block) * sizeof(float));
-    }
+    memset(e->has_grad, 0, (size_t)g->n);
+    e->has_grad[g->n - 1] = 1; /* filled by the caller */
     for (int i = g->n - 1; i >= 1; i--) {
+        if (!e->has_grad[i]) /* no consumer: its gradient is zero */
+            memset(e->grad[i].data, 0, nf_tensor_count(&e->grad[i]) * sizeof(float));
         nf_op_call c = make_call(e, g, i, 1, NULL);
         nf_op_def_of(g->v[i].op)->backward(&c);
+        for (int k = 0; k < g->v[i].n_inputs; k++) e->has_grad[g->v[i].inputs[k]] = 1;
     }
 }

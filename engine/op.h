@@ -18,8 +18,11 @@ typedef struct nf_op_call {
     const nf_vertex *v;         /* the vertex */
     int n_inputs;               /* == v->n_inputs */
     const nf_tensor *const *x;  /* the producers' outputs */
-    nf_tensor *const *dx;       /* gradients of the loss w.r.t. x, ADDED INTO by backward;
-                                   an entry is NULL when no gradient is needed (the image) */
+    nf_tensor *const *dx;       /* gradients of the loss w.r.t. x, written by backward (see
+                                   dx_add); an entry is NULL when no gradient is needed (the image) */
+    const unsigned char *dx_add; /* per input: nonzero: backward ADDS INTO dx[k] (it holds another
+                                    consumer's part already); zero: backward OVERWRITES dx[k]
+                                    (saves zeroing every gradient buffer each step) */
     nf_tensor *y;               /* this vertex's output (forward writes it) */
     const nf_tensor *dy;        /* gradient w.r.t. y (backward reads it) */
     const float *param;         /* v->n_param floats */
@@ -94,6 +97,10 @@ typedef struct nf_op_def {
 } nf_op_def;
 
 extern const nf_op_def *const nf_op_table[NF_OP_COUNT];
+
+/* For a backward that can only add into dx[k]: zeroes dx[k] first when it
+ * is to be overwritten. */
+void nf_op_dx_begin(const nf_op_call *c, int k);
 
 static inline const nf_op_def *nf_op_def_of(nf_op op) { return nf_op_table[op]; }
 

@@ -61,15 +61,27 @@ static void backward(const nf_op_call *c)
     float *dx = c->dx[0]->data;
     nf_act act = c->v->attr.act;
     float alpha = c->v->attr.alpha;
-    if (act == NF_ACT_RELU) {
+    int add = c->dx_add[0];
+    if (act == NF_ACT_RELU) { /* dy loaded unconditionally: a select, not a branch */
+        if (add) {
 #pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
-        for (size_t i = 0; i < n; i++) {
-            float d = dy[i]; /* loaded unconditionally: a select, not a branch */
-            dx[i] += x[i] > 0 ? d : 0.0f;
+            for (size_t i = 0; i < n; i++) {
+                float d = dy[i];
+                dx[i] += x[i] > 0 ? d : 0.0f;
+            }
+        } else {
+#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
+            for (size_t i = 0; i < n; i++) {
+                float d = dy[i];
+                dx[i] = x[i] > 0 ? d : 0.0f;
+            }
         }
         return;
     }
-    for (size_t i = 0; i < n; i++) dx[i] += dy[i] * derivative(act, alpha, x[i]);
+    for (size_t i = 0; i < n; i++) {
+        float d = dy[i] * derivative(act, alpha, x[i]);
+        dx[i] = add ? dx[i] + d : d;
+    }
 }
 
 const nf_op_def nf_op_act = {.name = "act", .kind = NF_KIND_TRANSPARENT, .forward = forward, .backward = backward};

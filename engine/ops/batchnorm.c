@@ -130,8 +130,13 @@ static void backward(const nf_op_call *c)
         float k = gamma[ch] * inv_std, mean_dy = (float)(sum_dy / count);
         float mean_dy_xhat = (float)(sum_dy_xhat / count);
         float a = -k * mean_dy_xhat * inv_std, b = -k * mean_dy - a * mean;
+        if (c->dx_add[0]) {
 #pragma omp simd
-        for (size_t p = 0; p < count; p++) dx[p] += k * dy[p] + a * x[p] + b;
+            for (size_t p = 0; p < count; p++) dx[p] += k * dy[p] + a * x[p] + b;
+        } else {
+#pragma omp simd
+            for (size_t p = 0; p < count; p++) dx[p] = k * dy[p] + a * x[p] + b;
+        }
     }
 }
 

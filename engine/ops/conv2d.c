@@ -183,6 +183,7 @@ static void backward_im2col(const nf_op_call *c)
     geometry g = geometry_of(v, x->n, x->h, x->w);
     size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area, nw = weight_count(v);
     int used[NF_SLICES] = {0};
+    nf_op_dx_begin(c, 0); /* col2im adds */
 #pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
     for (int s = 0; s < NF_SLICES; s++) {
         float *cols = c->work + s * slice_floats(v, &g);

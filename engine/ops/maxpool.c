@@ -39,6 +39,8 @@ static void backward(const nf_op_call *c)
 {
     if (!c->dx[0]) return;
     const nf_tensor *x = c->x[0], *dy = c->dy;
+    int add = c->dx_add[0];
+    if (!add && (x->h % 2 || x->w % 2)) { nf_op_dx_begin(c, 0); add = 1; } /* rows or columns no window covers */
     long planes = (long)x->c * x->n;
 #pragma omp parallel for num_threads(c->threads) if (c->threads > 1 && planes * x->h * x->w > PARALLEL_MIN)
     for (long p = 0; p < planes; p++) {
@@ -48,7 +50,11 @@ static void backward(const nf_op_call *c)
         for (int oy = 0; oy < dy->h; oy++)
             for (int ox = 0; ox < dy->w; ox++) {
                 size_t at = (size_t)2 * oy * x->w + 2 * ox;
-                dxp[at + argmax4(xp + at, x->w)] += dyp[oy * dy->w + ox];
+                int m = argmax4(xp + at, x->w);
+                float g = dyp[oy * dy->w + ox];
+                if (add) { dxp[at + m] += g; continue; }
+                dxp[at] = dxp[at + 1] = dxp[at + x->w] = dxp[at + x->w + 1] = 0.0f;
+                dxp[at + m] = g;
             }
     }
 }

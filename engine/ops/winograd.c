@@ -315,7 +315,7 @@ void nf_wino_backward(const nf_op_call *c)
             if (!dx) continue;
             tiles_of(&g, c->dy->data, g.o, n0, nb, 0, B);   /* V of dy */
             gemm16(Uflip, g.c, g.o, B, T, A);
-            untile(&g, A, g.c, n0, nb, dx, 1);
+            untile(&g, A, g.c, n0, nb, dx, c->dx_add[0]);
         }
     }
     /* Partial weight gradients summed in slice order. */

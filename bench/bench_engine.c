@@ -9,7 +9,8 @@
  *
  *   bench_engine [--rounds R] [--quick]     the whole report
  *   bench_engine --child [--quick]          one measurement pass (internal)
- *   bench_engine --train-only T             training on T threads only (for perf) */
+ *   bench_engine --train-only T             training on T threads only (for perf)
+ *   bench_engine --sgemm-only               the GEMM shapes on 1 thread only */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -206,6 +207,12 @@ static const gemm_shape shapes[] = {
     {"64x12544x576", 0, 0, 64, 12544, 576},
     {"32x288x50176_nt", 0, 1, 32, 288, 50176},
     {"288x50176x32_tn", 1, 0, 288, 50176, 32},
+    /* what the Winograd path runs instead: 16 of these per chunk of ~512 tiles */
+    {"wino_32x512x32", 0, 0, 32, 512, 32},
+    {"wino_64x512x32", 0, 0, 64, 512, 32},
+    {"wino_64x512x64", 0, 0, 64, 512, 64},
+    {"wino_32x32x512_nt", 0, 1, 32, 32, 512},
+    {"wino_64x64x512_nt", 0, 1, 64, 64, 512},
 };
 
 static double bench_sgemm(const gemm_shape *s, int threads)
@@ -218,11 +225,14 @@ static double bench_sgemm(const gemm_shape *s, int threads)
         for (size_t i = 0; i < nb; i++) b[i] = (float)(i % 5) * 0.1f;
         openblas_set_num_threads(threads);
         int lda = s->ta ? s->m : s->k, ldb = s->tb ? s->k : s->n;
+        double flop = 2.0 * s->m * s->n * s->k;
+        int calls = flop < 1e8 ? (int)(1e8 / flop) : 1; /* small shapes: many calls per timing */
         for (int r = 0; r < (quick ? 3 : 7); r++) {
             double t0 = now();
-            cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans,
-                        s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
-            double dt = now() - t0;
+            for (int k = 0; k < calls; k++)
+                cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans,
+                            s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
+            double dt = (now() - t0) / calls;
             if (r > 0 && dt < best) best = dt;
         }
     }
@@ -237,6 +247,12 @@ static int child(int train_only)
     dataset d;
     if (dataset_make(&d, 42)) return 1;
     float first = 0, last = 0;
+    if (train_only < 0) { /* GEMM shapes only */
+        for (size_t i = 0; i < sizeof shapes / sizeof shapes[0]; i++)
+            printf("sgemm_%s_1t_gflops: %.1f\n", shapes[i].name, bench_sgemm(&shapes[i], 1));
+        dataset_free(&d);
+        return 0;
+    }
     if (train_only) { /* for a profiler */
         printf("train_1t_images_per_s: %.1f\n", bench_train(&d, train_only, &first, &last));
         dataset_free(&d);
@@ -333,6 +349,7 @@ int main(int argc, char **argv)
         if (!strcmp(argv[i], "--child")) is_child = 1;
         else if (!strcmp(argv[i], "--quick")) quick = 1;
         else if (!strcmp(argv[i], "--train-only") && i + 1 < argc) is_child = 1, train_only = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--sgemm-only")) is_child = 1, train_only = -1;
         else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
         else { fprintf(stderr, "usage: %s [--rounds R] [--quick]\n", argv[0]); return 2; }
     }

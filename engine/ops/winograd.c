@@ -120,34 +120,56 @@ static const float *row_at(const float *x, int h, int w, int r)
     return r >= 0 && r < h ? x + (size_t)r * w : zero_row;
 }
 
-/* V[xi*ld + t] = (B^T d B)[xi] for the tiles t of one h x w plane. */
+/* The transforms work on bands of tile rows laid out with 2 floats per tile
+ * (2*tw per tile row), so that their inner loops run over every tile of the
+ * band at once: tile rows of 7 or 14 tiles are too short for vectors. */
+#define BAND_FLOATS 2048
+
+/* V[xi*ld + t] = (B^T d B)[xi] for the tiles t of one h x w plane. Per tile
+ * row, e holds the vertical transform at columns 2tx-1, 2tx and f at
+ * columns 2tx+1, 2tx+2: the tile's four columns. */
 static void input_tiles(const wgeom *g, const float *x, float *v, size_t ld)
 {
-    int w = g->w, len = 2 * g->tw + 2;  /* e[i][k] holds column k - 1 */
-    float e[4][WINO_MAX_W + 4];
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < len; k++) e[i][k] = 0.0f;  /* the padding columns stay 0 */
-    for (int ty = 0; ty < g->th; ty++) {
-        const float *d0 = row_at(x, g->h, w, 2 * ty - 1), *d1 = row_at(x, g->h, w, 2 * ty);
-        const float *d2 = row_at(x, g->h, w, 2 * ty + 1), *d3 = row_at(x, g->h, w, 2 * ty + 2);
-        float *e0 = e[0] + 1, *e1 = e[1] + 1, *e2 = e[2] + 1, *e3 = e[3] + 1;
+    int w = g->w, tw = g->tw, rw = 2 * tw, band = BAND_FLOATS / rw;
+    float e[4][BAND_FLOATS], f[4][BAND_FLOATS];
+    for (int ty0 = 0; ty0 < g->th; ty0 += band) {
+        int nb = g->th - ty0 < band ? g->th - ty0 : band;
+        for (int b = 0; b < nb; b++) {
+            int ty = ty0 + b;
+            const float *d0 = row_at(x, g->h, w, 2 * ty - 1), *d1 = row_at(x, g->h, w, 2 * ty);
+            const float *d2 = row_at(x, g->h, w, 2 * ty + 1), *d3 = row_at(x, g->h, w, 2 * ty + 2);
+            float *e0 = e[0] + b * rw, *e1 = e[1] + b * rw, *e2 = e[2] + b * rw, *e3 = e[3] + b * rw;
+            float *f0 = f[0] + b * rw, *f1 = f[1] + b * rw, *f2 = f[2] + b * rw, *f3 = f[3] + b * rw;
+            int ne = w < rw - 1 ? w : rw - 1; /* columns of e after its left padding */
+            e0[0] = e1[0] = e2[0] = e3[0] = 0.0f;
 #pragma omp simd
-        for (int k = 0; k < w; k++) {
-            e0[k] = d0[k] - d2[k];
-            e1[k] = d1[k] + d2[k];
-            e2[k] = d2[k] - d1[k];
-            e3[k] = d1[k] - d3[k];
+            for (int k = 0; k < ne; k++) {
+                e0[k + 1] = d0[k] - d2[k];
+                e1[k + 1] = d1[k] + d2[k];
+                e2[k + 1] = d2[k] - d1[k];
+                e3[k + 1] = d1[k] - d3[k];
+            }
+            for (int k = ne + 1; k < rw; k++) e0[k] = e1[k] = e2[k] = e3[k] = 0.0f;
+#pragma omp simd
+            for (int k = 1; k < w; k++) {
+                f0[k - 1] = d0[k] - d2[k];
+                f1[k - 1] = d1[k] + d2[k];
+                f2[k - 1] = d2[k] - d1[k];
+                f3[k - 1] = d1[k] - d3[k];
+            }
+            for (int k = w - 1; k < rw; k++) f0[k] = f1[k] = f2[k] = f3[k] = 0.0f; /* right padding */
         }
+        int nt = nb * tw;
         for (int i = 0; i < 4; i++) {
-            float *out = v + (size_t)(i * 4) * ld + (size_t)ty * g->tw;
-            const float *r = e[i];
+            float *out = v + (size_t)(i * 4) * ld + (size_t)ty0 * tw;
+            const float *E = e[i], *F = f[i];
 #pragma omp simd
-            for (int tx = 0; tx < g->tw; tx++) {
-                float a = r[2 * tx], b = r[2 * tx + 1], c = r[2 * tx + 2], dd = r[2 * tx + 3];
-                out[tx] = a - c;
-                out[ld + tx] = b + c;
-                out[2 * ld + tx] = c - b;
-                out[3 * ld + tx] = b - dd;
+            for (int t = 0; t < nt; t++) {
+                float a = E[2 * t], b = E[2 * t + 1], c = F[2 * t], dd = F[2 * t + 1];
+                out[t] = a - c;
+                out[ld + t] = b + c;
+                out[2 * ld + t] = c - b;
+                out[3 * ld + t] = b - dd;
             }
         }
     }
@@ -156,68 +178,73 @@ static void input_tiles(const wgeom *g, const float *x, float *v, size_t ld)
 /* dM[xi*ld + t] = (A dY A^T)[xi] for the 2x2 tiles t of one plane of dy. */
 static void grad_tiles(const wgeom *g, const float *dy, float *m, size_t ld)
 {
-    int w = g->w, len = 2 * g->tw;
-    float e[4][WINO_MAX_W + 4];
-    for (int i = 0; i < 4; i++)
-        for (int k = 0; k < len; k++) e[i][k] = 0.0f;  /* an odd width's last column stays 0 */
-    for (int ty = 0; ty < g->th; ty++) {
-        const float *r0 = row_at(dy, g->h, w, 2 * ty), *r1 = row_at(dy, g->h, w, 2 * ty + 1);
+    int w = g->w, tw = g->tw, rw = 2 * tw, band = BAND_FLOATS / rw;
+    float e[4][BAND_FLOATS];
+    for (int ty0 = 0; ty0 < g->th; ty0 += band) {
+        int nb = g->th - ty0 < band ? g->th - ty0 : band;
+        for (int b = 0; b < nb; b++) {
+            int ty = ty0 + b;
+            const float *r0 = row_at(dy, g->h, w, 2 * ty), *r1 = row_at(dy, g->h, w, 2 * ty + 1);
+            float *e0 = e[0] + b * rw, *e1 = e[1] + b * rw, *e2 = e[2] + b * rw, *e3 = e[3] + b * rw;
 #pragma omp simd
-        for (int k = 0; k < w; k++) {
-            e[0][k] = r0[k];
-            e[1][k] = r0[k] + r1[k];
-            e[2][k] = r0[k] - r1[k];
-            e[3][k] = -r1[k];
+            for (int k = 0; k < w; k++) {
+                e0[k] = r0[k];
+                e1[k] = r0[k] + r1[k];
+                e2[k] = r0[k] - r1[k];
+                e3[k] = -r1[k];
+            }
+            if (w < rw) e0[w] = e1[w] = e2[w] = e3[w] = 0.0f; /* odd width */
         }
+        int nt = nb * tw;
         for (int i = 0; i < 4; i++) {
-            float *out = m + (size_t)(i * 4) * ld + (size_t)ty * g->tw;
-            const float *r = e[i];
+            float *out = m + (size_t)(i * 4) * ld + (size_t)ty0 * tw;
+            const float *E = e[i];
 #pragma omp simd
-            for (int tx = 0; tx < g->tw; tx++) {
-                float a = r[2 * tx], b = r[2 * tx + 1];
-                out[tx] = a;
-                out[ld + tx] = a + b;
-                out[2 * ld + tx] = a - b;
-                out[3 * ld + tx] = -b;
+            for (int t = 0; t < nt; t++) {
+                float a = E[2 * t], b = E[2 * t + 1];
+                out[t] = a;
+                out[ld + t] = a + b;
+                out[2 * ld + t] = a - b;
+                out[3 * ld + t] = -b;
             }
         }
     }
 }
 
-/* y (one h x w plane) = or += A^T M A for its tiles, M[xi*ld + t]. Rows
- * are built in y0, y1 (2*tw wide: one column more than y when w is odd). */
+/* y (one h x w plane) = or += A^T M A for its tiles, M[xi*ld + t]. Output
+ * rows 2ty and 2ty+1 are built in z0, z1 (2*tw wide: one column more than
+ * y when w is odd). */
 static void output_tiles(const wgeom *g, const float *m, size_t ld, float *y, int accumulate)
 {
-    float y0[WINO_MAX_W + 4], y1[WINO_MAX_W + 4];
-    for (int ty = 0; ty < g->th; ty++) {
+    int w = g->w, tw = g->tw, rw = 2 * tw, band = BAND_FLOATS / rw;
+    float z0[BAND_FLOATS], z1[BAND_FLOATS];
+    for (int ty0 = 0; ty0 < g->th; ty0 += band) {
+        int nb = g->th - ty0 < band ? g->th - ty0 : band, nt = nb * tw;
         const float *p[16];
-        for (int xi = 0; xi < 16; xi++) p[xi] = m + xi * ld + (size_t)ty * g->tw;
+        for (int xi = 0; xi < 16; xi++) p[xi] = m + xi * ld + (size_t)ty0 * tw;
 #pragma omp simd
-        for (int tx = 0; tx < g->tw; tx++) {
-            float a0 = p[0][tx] + p[4][tx] + p[8][tx], a1 = p[1][tx] + p[5][tx] + p[9][tx];
-            float a2 = p[2][tx] + p[6][tx] + p[10][tx], a3 = p[3][tx] + p[7][tx] + p[11][tx];
-            float b0 = p[4][tx] - p[8][tx] - p[12][tx], b1 = p[5][tx] - p[9][tx] - p[13][tx];
-            float b2 = p[6][tx] - p[10][tx] - p[14][tx], b3 = p[7][tx] - p[11][tx] - p[15][tx];
-            y0[2 * tx] = a0 + a1 + a2;
-            y0[2 * tx + 1] = a1 - a2 - a3;
-            y1[2 * tx] = b0 + b1 + b2;
-            y1[2 * tx + 1] = b1 - b2 - b3;
+        for (int t = 0; t < nt; t++) {
+            float a0 = p[0][t] + p[4][t] + p[8][t], a1 = p[1][t] + p[5][t] + p[9][t];
+            float a2 = p[2][t] + p[6][t] + p[10][t], a3 = p[3][t] + p[7][t] + p[11][t];
+            float b0 = p[4][t] - p[8][t] - p[12][t], b1 = p[5][t] - p[9][t] - p[13][t];
+            float b2 = p[6][t] - p[10][t] - p[14][t], b3 = p[7][t] - p[11][t] - p[15][t];
+            z0[2 * t] = a0 + a1 + a2;
+            z0[2 * t + 1] = a1 - a2 - a3;
+            z1[2 * t] = b0 + b1 + b2;
+            z1[2 * t + 1] = b1 - b2 - b3;
         }
-        float *out0 = y + (size_t)(2 * ty) * g->w, *out1 = out0 + g->w;
-        int second = 2 * ty + 1 < g->h;
-        if (accumulate) {
+        for (int b = 0; b < nb; b++) {
+            int ty = ty0 + b;
+            for (int r = 0; r < 2 && 2 * ty + r < g->h; r++) {
+                float *out = y + (size_t)(2 * ty + r) * w;
+                const float *src = (r ? z1 : z0) + b * rw;
+                if (accumulate) {
 #pragma omp simd
-            for (int k = 0; k < g->w; k++) out0[k] += y0[k];
-            if (second) {
+                    for (int k = 0; k < w; k++) out[k] += src[k];
+                } else {
 #pragma omp simd
-                for (int k = 0; k < g->w; k++) out1[k] += y1[k];
-            }
-        } else {
-#pragma omp simd
-            for (int k = 0; k < g->w; k++) out0[k] = y0[k];
-            if (second) {
-#pragma omp simd
-                for (int k = 0; k < g->w; k++) out1[k] = y1[k];
+                    for (int k = 0; k < w; k++) out[k] = src[k];
+                }
             }
         }
     }

@@ -2,15 +2,18 @@
  * `key: value` lines, every figure measured in the same run.
  *
  * OpenBLAS reads OPENBLAS_CORETYPE when it loads, so the kernel choice cannot
- * change inside one process: the bench re-runs itself (`--child`) with and
- * without OPENBLAS_CORETYPE=Haswell, alternating, and keeps the best of each
- * figure over the rounds. Unsuffixed keys are the Haswell kernels' figures
- * (what nasfit runs with); `_default` keys are OpenBLAS's own choice.
+ * change inside one process: the bench re-runs itself (`--child`) without and
+ * with OPENBLAS_CORETYPE=Haswell, alternating, and keeps the best of each
+ * figure over the rounds. Unsuffixed keys are OpenBLAS's own kernel choice
+ * (what a plain `nasfit` runs with); `_haswell` keys are the Haswell kernels.
  *
  *   bench_engine [--rounds R] [--quick]     the whole report
  *   bench_engine --child [--quick]          one measurement pass (internal)
  *   bench_engine --train-only T             training on T threads only (for perf)
- *   bench_engine --sgemm-only               the GEMM shapes on 1 thread only */
+ *   bench_engine --sgemm-only               the GEMM shapes on 1 thread only
+ *
+ * Environment, for tuning experiments: NF_WINOGRAD=0 (im2col for every
+ * conv), NF_WINO_TILES=n, NF_COL_FLOATS=n (nf_conv_tuning). */
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
@@ -261,7 +264,7 @@ static int child(int train_only)
     printf("openblas_core: %s\n", openblas_get_corename());
     printf("train_1t_images_per_s: %.1f\n", bench_train(&d, 1, &first, &last));
     printf("peak_rss_train_mb: %.1f\n", peak_rss_mb());
-    printf("loss_first: %.4f\nloss_last: %.4f\n", first, last);
+    printf("loss_first_step: %.4f\nloss_last_step: %.4f\n", first, last);
     printf("train_2t_images_per_s: %.1f\n", bench_train(&d, 2, NULL, NULL));
     printf("infer_1t_images_per_s: %.1f\n", bench_infer(&d, 1));
     printf("infer_2t_images_per_s: %.1f\n", bench_infer(&d, 2));
@@ -285,10 +288,9 @@ typedef struct figure {
     int seen;
 } figure;
 
-static int lower_is_better(const char *key)
-{
-    return strstr(key, "rss") || strstr(key, "loss");
-}
+static int lower_is_better(const char *key) { return strstr(key, "rss") != NULL; }
+/* Figures reported as last seen (not the best of the rounds). */
+static int as_seen(const char *key) { return strstr(key, "loss") != NULL; }
 
 static void record(figure *f, int *n, const char *key, const char *value)
 {
@@ -303,7 +305,7 @@ static void record(figure *f, int *n, const char *key, const char *value)
     char *end;
     double v = strtod(value, &end);
     if (end == value) { snprintf(f[i].text, sizeof f[i].text, "%s", value); return; }
-    if (!f[i].seen || (lower_is_better(key) ? v < f[i].best : v > f[i].best)) f[i].best = v;
+    if (!f[i].seen || as_seen(key) || (lower_is_better(key) ? v < f[i].best : v > f[i].best)) f[i].best = v;
     f[i].seen = 1;
 }
 
@@ -337,7 +339,7 @@ static const figure *find(const figure *f, int n, const char *key)
 static void print_all(const figure *f, int n, const char *suffix)
 {
     for (int i = 0; i < n; i++) {
-        if (f[i].seen) printf("%s%s: %.1f\n", f[i].key, suffix, f[i].best);
+        if (f[i].seen) printf(as_seen(f[i].key) ? "%s%s: %.4f\n" : "%s%s: %.1f\n", f[i].key, suffix, f[i].best);
         else printf("%s%s: %s\n", f[i].key, suffix, f[i].text);
     }
 }
@@ -372,10 +374,13 @@ int main(int argc, char **argv)
     }
     printf("bench: engine, reference CNN, batch %d, %dx%d inputs, best of %d rounds (alternating kernels)\n",
            BATCH, SIDE, SIDE, rounds);
-    print_all(has, n_has, "");
-    print_all(def, n_def, "_default");
-    const figure *one = find(has, n_has, "train_1t_images_per_s"), *two = find(has, n_has, "two_copies_images_per_s");
+    print_all(def, n_def, "");
+    print_all(has, n_has, "_haswell");
+    const figure *one = find(def, n_def, "train_1t_images_per_s"), *two = find(def, n_def, "two_copies_images_per_s");
     if (one && two && one->best > 0)
         printf("two_copies_vs_twice_1t: %.2f\n", two->best / (2 * one->best));
+    one = find(has, n_has, "train_1t_images_per_s"), two = find(has, n_has, "two_copies_images_per_s");
+    if (one && two && one->best > 0)
+        printf("two_copies_vs_twice_1t_haswell: %.2f\n", two->best / (2 * one->best));
     return 0;
 }

@@ -309,6 +309,27 @@ static void test_fan_out(void **state)
     check_gradients(g, 800, 1e-2, 2e-3);
 }
 
+/* A producer listed twice by one consumer gets both parts of its gradient
+ * (the first overwrites, the second adds), and a producer with three
+ * consumers of different ops gets all three. */
+static void test_repeated_input(void **state)
+{
+    (void)state;
+    int at;
+    nf_graph *g = stem(4, &at);
+    int a = nf_graph_act(g, at, NF_ACT_TANH);
+    int in[3] = {a, a, a};
+    int sum;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 2, &sum), NF_OK);
+    int b = nf_graph_batchnorm(g, a);
+    int c = nf_graph_conv(g, a, 3, 3, 1, 0);
+    in[0] = sum; in[1] = b; in[2] = c;
+    int all;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 3, &all), NF_OK);
+    head(g, all);
+    check_gradients(g, 801, 1e-2, 2e-3);
+}
+
 static void test_loss_gradient_and_stability(void **state)
 {
     (void)state;
@@ -356,6 +377,7 @@ int main(void)
         cmocka_unit_test(test_concat),
         cmocka_unit_test(test_add),
         cmocka_unit_test(test_fan_out),
+        cmocka_unit_test(test_repeated_input),
         cmocka_unit_test(test_loss_gradient_and_stability),
     };
     return cmocka_run_group_tests_name("ops", tests, NULL, NULL);

@@ -262,6 +262,9 @@ static int child(int train_only)
         return 0;
     }
     printf("openblas_core: %s\n", openblas_get_corename());
+    net probe;
+    if (net_make(&probe, 1, 1) == 0) printf("exec_buffers_mb: %.1f\n", nf_exec_bytes(probe.e) / 1048576.0);
+    net_free(&probe);
     printf("train_1t_images_per_s: %.1f\n", bench_train(&d, 1, &first, &last));
     printf("peak_rss_train_mb: %.1f\n", peak_rss_mb());
     printf("loss_first_step: %.4f\nloss_last_step: %.4f\n", first, last);

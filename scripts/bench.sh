@@ -70,7 +70,9 @@ i1=$(best infer_1t_images_per_s "$tmp"/engine.*)
 i2=$(best infer_2t_images_per_s "$tmp"/engine.*)
 echo "engine_train_1t_images_per_s: ${e1:-?}"
 echo "engine_train_2t_images_per_s: ${e2:-?}"
-echo "engine_two_copies_images_per_s: $(best two_copies_images_per_s "$tmp"/engine.*)"
+c2=$(best two_copies_images_per_s "$tmp"/engine.*)
+echo "engine_two_copies_images_per_s: ${c2:-?}"
+[ -n "$e1" ] && echo "engine_two_copies_vs_twice_1t: $(ratio "$c2" "$(awk -v a="$e1" 'BEGIN { print 2 * a }')")"
 echo "engine_peak_rss_train_mb: $(cat "$tmp"/engine.* 2>/dev/null | awk '$1 == "peak_rss_train_mb:" { print $2; exit }')"
 if [ "$have_torch" -eq 1 ]; then
   t1=$(best train_images_per_s "$tmp"/torch1.*)

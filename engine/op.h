@@ -66,6 +66,8 @@ typedef struct nf_block {
  * passes, before creating the executors that will run with them. */
 typedef struct nf_conv_tuning {
     int winograd;    /* nonzero: 3x3 stride-1 convs by Winograd F(2x2,3x3) */
+    int wino_min_in; /* Winograd only with at least this many input channels (its
+                        GEMMs have nin as inner size; im2col's have 9 nin) */
     int wino_tiles;  /* Winograd: tiles (of 2x2 outputs) per GEMM, about */
     int col_floats;  /* im2col: floats per column buffer, at most about */
 } nf_conv_tuning;

@@ -47,7 +47,7 @@ static wgeom wgeom_of(const nf_vertex *v, int n, int h, int w)
 int nf_wino_applies(const nf_vertex *v, int in_h, int in_w)
 {
     (void)in_h;
-    return nf_conv_tuning_now.winograd && v->attr.kernel == 3 && v->attr.stride == 1 && in_w <= WINO_MAX_W;
+    return nf_conv_tuning_now.winograd && v->nin >= nf_conv_tuning_now.wino_min_in && v->attr.kernel == 3 && v->attr.stride == 1 && in_w <= WINO_MAX_W;
 }
 
 /* Per slice: two tile buffers and a partial weight gradient. */

@@ -1,5 +1,7 @@
 #include "engine/exec.h"
 
+#include <cblas.h>
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,8 +16,30 @@ struct nf_exec {
     float *work;       /* scratch shared by all vertices */
     const nf_tensor **x_list;  /* per call: the producers' outputs */
     nf_tensor **dx_list;       /* per call: the producers' gradients */
+    unsigned char *dx_add;     /* per call: add into (1) or overwrite (0) each producer's gradient */
+    unsigned char *has_grad;   /* per vertex, during backward: its gradient holds a part already */
     size_t bytes;      /* total bytes held */
+    int threads;       /* threads per pass (0: OpenMP's default) */
 };
+
+/* Threads one op call may use: the engine parallelises itself over slices
+ * of the batch (OpenMP), never inside a parallel region, and calls BLAS
+ * serially (one level of parallelism at a time; shared/PERF.md). */
+static int threads_of(const nf_exec *e)
+{
+    if (omp_in_parallel()) return 1;
+    return e->threads ? e->threads : omp_get_max_threads();
+}
+
+/* OpenBLAS's thread count is process-wide; the engine wants it at 1 (its
+ * own threads split the batch). Set once, under a lock, in case two
+ * candidates' first steps race for it. */
+static void set_blas_serial(void)
+{
+    if (openblas_get_num_threads() == 1) return;
+#pragma omp critical(nf_blas_threads)
+    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
+}
 
 static size_t aux_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
 {
@@ -35,6 +59,7 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
     if (!e) return nf_fail(NF_ERR_NOMEM, "cannot allocate an executor");
     e->n_vertices = g->n;
     e->batch = batch;
+    e->threads = 1;
     e->out = calloc((size_t)g->n, sizeof *e->out);
     e->grad = calloc((size_t)g->n, sizeof *e->grad);
     e->aux = calloc((size_t)g->n, sizeof *e->aux);
@@ -43,7 +68,9 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
         if (g->v[i].n_inputs > max_inputs) max_inputs = g->v[i].n_inputs;
     e->x_list = calloc((size_t)max_inputs, sizeof *e->x_list);
     e->dx_list = calloc((size_t)max_inputs, sizeof *e->dx_list);
-    if (!e->out || !e->grad || !e->aux || !e->x_list || !e->dx_list) goto nomem;
+    e->dx_add = calloc((size_t)max_inputs, 1);
+    e->has_grad = calloc((size_t)g->n, 1);
+    if (!e->out || !e->grad || !e->aux || !e->x_list || !e->dx_list || !e->dx_add || !e->has_grad) goto nomem;
     size_t work = 0;
     for (int i = 0; i < g->n; i++) {
         const nf_vertex *v = &g->v[i];
@@ -80,7 +107,7 @@ void nf_exec_destroy(nf_exec *e)
         if (e->aux) nf_free(e->aux[i]);
     }
     free(e->out); free(e->grad); free(e->aux);
-    free(e->x_list); free(e->dx_list);
+    free(e->x_list); free(e->dx_list); free(e->dx_add); free(e->has_grad);
     nf_free(e->work);
     free(e);
 }
@@ -92,6 +119,7 @@ const nf_tensor *nf_exec_vertex_output(const nf_exec *e, int index) { return &e-
 const nf_tensor *nf_exec_vertex_grad(const nf_exec *e, int index) { return &e->grad[index]; }
 size_t nf_exec_bytes(const nf_exec *e) { return e->bytes; }
 int nf_exec_batch(const nf_exec *e) { return e->batch; }
+void nf_exec_set_threads(nf_exec *e, int threads) { e->threads = threads < 0 ? 1 : threads; }
 
 /* Fills the call record of vertex i; the tensors' batch becomes n. */
 static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng *rng)
@@ -101,19 +129,23 @@ static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng
         int p = v->inputs[k];
         e->x_list[k] = &e->out[p];
         e->dx_list[k] = p == 0 ? NULL : &e->grad[p];
+        /* the first part written overwrites; a producer listed twice gets both parts */
+        e->dx_add[k] = e->has_grad[p];
+        for (int j = 0; j < k; j++) e->dx_add[k] |= v->inputs[j] == p;
     }
     return (nf_op_call){
-        .v = v, .n_inputs = v->n_inputs, .x = e->x_list, .dx = e->dx_list,
+        .v = v, .n_inputs = v->n_inputs, .x = e->x_list, .dx = e->dx_list, .dx_add = e->dx_add,
         .y = &e->out[i], .dy = &e->grad[i],
         .param = g->param + v->param_off, .grad = g->grad + v->param_off,
         .state = g->state + v->state_off, .aux = e->aux[i], .work = e->work,
-        .training = training, .rng = rng,
+        .training = training, .threads = threads_of(e), .rng = rng,
     };
 }
 
 void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
 {
     if (n > e->batch) n = e->batch;
+    set_blas_serial();
     for (int i = 0; i < g->n; i++) e->out[i].n = e->grad[i].n = n;
     for (int i = 1; i < g->n; i++) {
         nf_op_call c = make_call(e, g, i, training, rng);
@@ -123,11 +155,16 @@ void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
 
 void nf_exec_backward(nf_exec *e, nf_graph *g)
 {
-    /* Producers with several consumers sum their gradients, so every
-     * gradient but the output's starts at zero. */
-    for (int i = 1; i < g->n - 1; i++) memset(e->grad[i].data, 0, nf_tensor_count(&e->grad[i]) * sizeof(float));
+    /* The first consumer to write a producer's gradient overwrites it, the
+     * others add to it, so no gradient buffer needs zeroing per step. */
+    set_blas_serial();
+    memset(e->has_grad, 0, (size_t)g->n);
+    e->has_grad[g->n - 1] = 1; /* filled by the caller */
     for (int i = g->n - 1; i >= 1; i--) {
+        if (!e->has_grad[i]) /* no consumer: its gradient is zero */
+            memset(e->grad[i].data, 0, nf_tensor_count(&e->grad[i]) * sizeof(float));
         nf_op_call c = make_call(e, g, i, 1, NULL);
         nf_op_def_of(g->v[i].op)->backward(&c);
+        for (int k = 0; k < g->v[i].n_inputs; k++) e->has_grad[g->v[i].inputs[k]] = 1;
     }
 }

@@ -37,6 +37,14 @@ nf_tensor *nf_exec_output_grad(nf_exec *e);
  * adds the parameter gradients into g->grad (zero it first to start anew). */
 void nf_exec_backward(nf_exec *e, nf_graph *g);
 
+/* Threads one forward or backward pass may use (default 1). 0 means
+ * OpenMP's default team size. The engine splits the batch between its
+ * OpenMP threads and calls BLAS serially: forward and backward set
+ * OpenBLAS's (process-wide) thread count to 1. Inside an OpenMP parallel
+ * region (a search training one candidate per thread) the engine stays on
+ * the calling thread whatever this says. Results do not depend on it. */
+void nf_exec_set_threads(nf_exec *e, int threads);
+
 /* The largest batch it takes. */
 int nf_exec_batch(const nf_exec *e);
 

@@ -1,6 +1,7 @@
 #include "engine/op.h"
 
 #include <assert.h>
+#include <string.h>
 
 const nf_op_def *const nf_op_table[NF_OP_COUNT] = {
     [NF_OP_INPUT] = &nf_op_input,
@@ -15,6 +16,11 @@ const nf_op_def *const nf_op_table[NF_OP_COUNT] = {
     [NF_OP_CONCAT] = &nf_op_concat,
     [NF_OP_ADD] = &nf_op_add,
 };
+
+void nf_op_dx_begin(const nf_op_call *c, int k)
+{
+    if (c->dx[k] && !c->dx_add[k]) memset(c->dx[k]->data, 0, nf_tensor_count(c->dx[k]) * sizeof(float));
+}
 
 static_assert(sizeof nf_op_table / sizeof nf_op_table[0] == NF_OP_COUNT,
               "the op table must cover every nf_op");

@@ -18,8 +18,11 @@ typedef struct nf_op_call {
     const nf_vertex *v;         /* the vertex */
     int n_inputs;               /* == v->n_inputs */
     const nf_tensor *const *x;  /* the producers' outputs */
-    nf_tensor *const *dx;       /* gradients of the loss w.r.t. x, ADDED INTO by backward;
-                                   an entry is NULL when no gradient is needed (the image) */
+    nf_tensor *const *dx;       /* gradients of the loss w.r.t. x, written by backward (see
+                                   dx_add); an entry is NULL when no gradient is needed (the image) */
+    const unsigned char *dx_add; /* per input: nonzero: backward ADDS INTO dx[k] (it holds another
+                                    consumer's part already); zero: backward OVERWRITES dx[k]
+                                    (saves zeroing every gradient buffer each step) */
     nf_tensor *y;               /* this vertex's output (forward writes it) */
     const nf_tensor *dy;        /* gradient w.r.t. y (backward reads it) */
     const float *param;         /* v->n_param floats */
@@ -28,6 +31,7 @@ typedef struct nf_op_call {
     float *aux;                 /* aux_floats() floats kept from forward to backward */
     float *work;                /* work_floats() floats of scratch, shared by all vertices */
     int training;               /* nonzero: batch statistics, dropout on */
+    int threads;                /* OpenMP threads the op may use (>= 1) */
     nf_rng *rng;                /* for dropout */
 } nf_op_call;
 
@@ -50,6 +54,25 @@ typedef struct nf_block {
 } nf_block;
 
 #define NF_MAX_BLOCKS 4
+
+/* Ops that split a batch between threads split it into this many slices
+ * whatever the thread count, each with its own scratch and its own partial
+ * weight gradient summed in slice order, so results do not depend on the
+ * number of threads. */
+#define NF_SLICES 2
+
+/* Conv2d implementation choices, process-wide, for tests and benchmarks;
+ * the defaults are what measured fastest here. Change them only between
+ * passes, before creating the executors that will run with them. */
+typedef struct nf_conv_tuning {
+    int winograd;    /* nonzero: 3x3 stride-1 convs by Winograd F(2x2,3x3) */
+    int wino_min_in; /* Winograd only with at least this many input channels (its
+                        GEMMs have nin as inner size; im2col's have 9 nin) */
+    int wino_tiles;  /* Winograd: tiles (of 2x2 outputs) per GEMM, about */
+    int col_floats;  /* im2col: floats per column buffer, at most about */
+} nf_conv_tuning;
+
+extern nf_conv_tuning nf_conv_tuning_now;
 
 typedef struct nf_op_def {
     const char *name;  /* "conv2d", as in JSON and messages */
@@ -76,6 +99,10 @@ typedef struct nf_op_def {
 } nf_op_def;
 
 extern const nf_op_def *const nf_op_table[NF_OP_COUNT];
+
+/* For a backward that can only add into dx[k]: zeroes dx[k] first when it
+ * is to be overwritten. */
+void nf_op_dx_begin(const nf_op_call *c, int k);
 
 static inline const nf_op_def *nf_op_def_of(nf_op op) { return nf_op_table[op]; }
 

@@ -13,6 +13,7 @@
 #include "engine/exec.h"
 #include "engine/graph.h"
 #include "engine/loss.h"
+#include "engine/op.h"
 
 enum { BATCH = 3 };
 
@@ -121,6 +122,100 @@ static void test_conv_kernels_and_strides(void **state)
             }
 }
 
+/* Winograd with several chunks per slice and a batch that does not split
+ * evenly (3 images: slices of 2 and 1), on even and odd sizes. */
+static void test_conv_winograd_chunks(void **state)
+{
+    (void)state;
+    nf_conv_tuning saved = nf_conv_tuning_now;
+    nf_conv_tuning_now.wino_tiles = 4;
+    nf_conv_tuning_now.wino_min_in = 1; /* the stem has 3 channels */
+    for (int size = 6; size <= 7; size++) {
+        int at;
+        nf_graph *g = stem(size, &at);
+        at = nf_graph_conv(g, at, 4, 3, 1, size == 7);
+        head(g, at);
+        check_gradients(g, 900 + size, 1e-2, 2e-3);
+    }
+    nf_conv_tuning_now = saved;
+}
+
+/* One forward and backward of g on fixed data with the current tuning;
+ * copies the output of vertex `probe`, the gradient of vertex `probe_in`
+ * (the conv's input) and the parameter gradient. */
+static void run_once(nf_graph *g, int probe, int probe_in, int threads, float *y, float *dx, float *dw)
+{
+    nf_exec *e;
+    assert_int_equal(nf_exec_create(g, 5, &e), NF_OK);
+    nf_exec_set_threads(e, threads);
+    nf_rng r;
+    nf_rng_seed(&r, 5, 0, NF_RNG_TEST);
+    nf_tensor *x = nf_exec_input(e);
+    for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&r);
+    nf_exec_forward(e, g, 5, 1, NULL);
+    nf_tensor *dy = nf_exec_output_grad(e);
+    for (size_t i = 0; i < nf_tensor_count(dy); i++) dy->data[i] = (float)nf_rng_normal(&r);
+    memset(g->grad, 0, g->n_param * sizeof(float));
+    nf_exec_backward(e, g);
+    const nf_tensor *yt = nf_exec_vertex_output(e, probe), *dxt = nf_exec_vertex_grad(e, probe_in);
+    memcpy(y, yt->data, nf_tensor_count(yt) * sizeof(float));
+    memcpy(dx, dxt->data, nf_tensor_count(dxt) * sizeof(float));
+    memcpy(dw, g->grad, g->n_param * sizeof(float));
+    nf_exec_destroy(e);
+}
+
+static double max_rel_diff(const float *a, const float *b, size_t n)
+{
+    double worst = 0, scale = 1e-3;
+    for (size_t i = 0; i < n; i++) scale = fmax(scale, fabs(a[i]));
+    for (size_t i = 0; i < n; i++) worst = fmax(worst, fabs((double)a[i] - b[i]) / scale);
+    return worst;
+}
+
+/* The Winograd path computes what im2col computes (output, input gradient,
+ * weight gradient) to float rounding, on wider layers than the gradient
+ * checks use; and the result does not depend on the thread count. */
+static void test_conv_winograd_matches_im2col(void **state)
+{
+    (void)state;
+    nf_conv_tuning saved = nf_conv_tuning_now;
+    int sizes[][2] = {{9, 9}, {8, 11}, {14, 14}};
+    for (int k = 0; k < 3; k++) {
+        nf_graph *g;
+        assert_int_equal(nf_graph_create(3, sizes[k][0], sizes[k][1], &g), NF_OK);
+        int a = nf_graph_conv(g, 0, 16, 1, 1, 1);
+        int b = nf_graph_conv(g, a, 24, 3, 1, 0);
+        head(g, b);
+        nf_rng r;
+        nf_rng_seed(&r, 950 + k, 0, NF_RNG_TEST);
+        assert_int_equal(nf_graph_layout(g, &r), NF_OK);
+        size_t ny = (size_t)24 * 5 * sizes[k][0] * sizes[k][1], ndx = ny / 24 * 16;
+        float *y[3], *dx[3], *dw[3];
+        for (int m = 0; m < 3; m++) {
+            y[m] = malloc(ny * sizeof(float));
+            dx[m] = malloc(ndx * sizeof(float));
+            dw[m] = malloc(g->n_param * sizeof(float));
+        }
+        nf_conv_tuning_now.winograd = 0;
+        run_once(g, b, a, 1, y[0], dx[0], dw[0]);
+        nf_conv_tuning_now.winograd = 1;
+        nf_conv_tuning_now.wino_tiles = 20;
+        run_once(g, b, a, 1, y[1], dx[1], dw[1]);
+        run_once(g, b, a, 2, y[2], dx[2], dw[2]);
+        nf_conv_tuning_now = saved;
+        double ey = max_rel_diff(y[0], y[1], ny), edx = max_rel_diff(dx[0], dx[1], ndx);
+        double edw = max_rel_diff(dw[0], dw[1], g->n_param);
+        if (ey > 1e-5 || edx > 1e-5 || edw > 1e-5)
+            fail_msg("%dx%d: Winograd differs from im2col: output %.3g, input gradient %.3g, weight gradient %.3g",
+                     sizes[k][0], sizes[k][1], ey, edx, edw);
+        assert_memory_equal(y[1], y[2], ny * sizeof(float));
+        assert_memory_equal(dx[1], dx[2], ndx * sizeof(float));
+        assert_memory_equal(dw[1], dw[2], g->n_param * sizeof(float));
+        for (int m = 0; m < 3; m++) { free(y[m]); free(dx[m]); free(dw[m]); }
+        nf_graph_destroy(g);
+    }
+}
+
 static void test_dense(void **state)
 {
     (void)state;
@@ -215,6 +310,27 @@ static void test_fan_out(void **state)
     check_gradients(g, 800, 1e-2, 2e-3);
 }
 
+/* A producer listed twice by one consumer gets both parts of its gradient
+ * (the first overwrites, the second adds), and a producer with three
+ * consumers of different ops gets all three. */
+static void test_repeated_input(void **state)
+{
+    (void)state;
+    int at;
+    nf_graph *g = stem(4, &at);
+    int a = nf_graph_act(g, at, NF_ACT_TANH);
+    int in[3] = {a, a, a};
+    int sum;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 2, &sum), NF_OK);
+    int b = nf_graph_batchnorm(g, a);
+    int c = nf_graph_conv(g, a, 3, 3, 1, 0);
+    in[0] = sum; in[1] = b; in[2] = c;
+    int all;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 3, &all), NF_OK);
+    head(g, all);
+    check_gradients(g, 801, 1e-2, 2e-3);
+}
+
 static void test_loss_gradient_and_stability(void **state)
 {
     (void)state;
@@ -252,6 +368,8 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels_and_strides),
+        cmocka_unit_test(test_conv_winograd_chunks),
+        cmocka_unit_test(test_conv_winograd_matches_im2col),
         cmocka_unit_test(test_dense),
         cmocka_unit_test(test_batchnorm_training),
         cmocka_unit_test(test_activations),
@@ -260,6 +378,7 @@ int main(void)
         cmocka_unit_test(test_concat),
         cmocka_unit_test(test_add),
         cmocka_unit_test(test_fan_out),
+        cmocka_unit_test(test_repeated_input),
         cmocka_unit_test(test_loss_gradient_and_stability),
     };
     return cmocka_run_group_tests_name("ops", tests, NULL, NULL);

@@ -5,6 +5,9 @@
 
 #include "engine/op.h"
 
+/* Below this many floats a pass is not worth a second thread. */
+#define PARALLEL_MIN 65536
+
 #define SELU_SCALE 1.0507009873554805f
 #define SELU_ALPHA 1.6732632423543772f
 
@@ -42,6 +45,7 @@ static void forward(const nf_op_call *c)
     nf_act act = c->v->attr.act;
     float alpha = c->v->attr.alpha;
     if (act == NF_ACT_RELU) { /* the common case, kept branch-free for vectorisation */
+#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
         for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
         return;
     }
@@ -57,11 +61,27 @@ static void backward(const nf_op_call *c)
     float *dx = c->dx[0]->data;
     nf_act act = c->v->attr.act;
     float alpha = c->v->attr.alpha;
-    if (act == NF_ACT_RELU) {
-        for (size_t i = 0; i < n; i++) dx[i] += x[i] > 0 ? dy[i] : 0.0f;
+    int add = c->dx_add[0];
+    if (act == NF_ACT_RELU) { /* dy loaded unconditionally: a select, not a branch */
+        if (add) {
+#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
+            for (size_t i = 0; i < n; i++) {
+                float d = dy[i];
+                dx[i] += x[i] > 0 ? d : 0.0f;
+            }
+        } else {
+#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
+            for (size_t i = 0; i < n; i++) {
+                float d = dy[i];
+                dx[i] = x[i] > 0 ? d : 0.0f;
+            }
+        }
         return;
     }
-    for (size_t i = 0; i < n; i++) dx[i] += dy[i] * derivative(act, alpha, x[i]);
+    for (size_t i = 0; i < n; i++) {
+        float d = dy[i] * derivative(act, alpha, x[i]);
+        dx[i] = add ? dx[i] + d : d;
+    }
 }
 
 const nf_op_def nf_op_act = {.name = "act", .kind = NF_KIND_TRANSPARENT, .forward = forward, .backward = backward};

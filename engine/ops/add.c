@@ -14,6 +14,7 @@ static void forward(const nf_op_call *c)
 static void backward(const nf_op_call *c)
 {
     size_t n = nf_tensor_count(c->y);
+    for (int k = 0; k < c->n_inputs; k++) nf_op_dx_begin(c, k);
     for (int k = 0; k < c->n_inputs; k++)
         if (c->dx[k])
             for (size_t i = 0; i < n; i++) c->dx[k]->data[i] += c->dy->data[i];

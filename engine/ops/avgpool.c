@@ -20,6 +20,7 @@ static void forward(const nf_op_call *c)
 static void backward(const nf_op_call *c)
 {
     if (!c->dx[0]) return;
+    nf_op_dx_begin(c, 0);
     const nf_tensor *x = c->x[0], *dy = c->dy;
     size_t planes = (size_t)x->c * x->n;
     for (size_t p = 0; p < planes; p++) {

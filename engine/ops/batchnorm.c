@@ -26,15 +26,54 @@ static void init(const nf_vertex *v, float *param, float *state, nf_rng *rng)
     }
 }
 
-/* Mean and biased variance of one channel, in double for stability. */
+/* Sums are taken in float over blocks of this many values (vectorised),
+ * the block sums in double. */
+#define BLOCK 512
+/* Below this many floats per channel a pass is not worth a second thread. */
+#define PARALLEL_MIN 4096
+
+/* Mean and biased variance of one channel in one pass, shifted by its first
+ * value so that the sum of squares does not cancel. */
 static void channel_stats(const float *x, size_t count, double *mean, double *var)
 {
+    float k = x[0];
     double s = 0, ss = 0;
-    for (size_t p = 0; p < count; p++) s += x[p];
-    double m = s / (double)count;
-    for (size_t p = 0; p < count; p++) { double d = x[p] - m; ss += d * d; }
-    *mean = m;
-    *var = ss / (double)count;
+    for (size_t i0 = 0; i0 < count; i0 += BLOCK) {
+        size_t m = count - i0 < BLOCK ? count - i0 : BLOCK;
+        const float *b = x + i0;
+        float fs = 0, fss = 0;
+#pragma omp simd reduction(+ : fs, fss)
+        for (size_t i = 0; i < m; i++) {
+            float d = b[i] - k;
+            fs += d;
+            fss += d * d;
+        }
+        s += fs;
+        ss += fss;
+    }
+    double m = s / (double)count, v = ss / (double)count - m * m;
+    *mean = k + m;
+    *var = v > 0 ? v : 0;
+}
+
+/* Sum of dy and of dy * (x - mean) over one channel. */
+static void grad_sums(const float *x, const float *dy, size_t count, float mean, double *sum_dy, double *sum_dyx)
+{
+    double s = 0, sx = 0;
+    for (size_t i0 = 0; i0 < count; i0 += BLOCK) {
+        size_t m = count - i0 < BLOCK ? count - i0 : BLOCK;
+        const float *xb = x + i0, *db = dy + i0;
+        float fs = 0, fsx = 0;
+#pragma omp simd reduction(+ : fs, fsx)
+        for (size_t i = 0; i < m; i++) {
+            fs += db[i];
+            fsx += db[i] * (xb[i] - mean);
+        }
+        s += fs;
+        sx += fsx;
+    }
+    *sum_dy = s;
+    *sum_dyx = sx;
 }
 
 static void forward(const nf_op_call *c)
@@ -44,6 +83,7 @@ static void forward(const nf_op_call *c)
     const float *gamma = c->param, *beta = c->param + v->nout;
     float *run_mean = c->state, *run_var = c->state + v->nout;
     float momentum = v->attr.momentum, eps = v->attr.eps;
+#pragma omp parallel for num_threads(c->threads) if (c->threads > 1 && count > PARALLEL_MIN)
     for (int ch = 0; ch < v->nout; ch++) {
         const float *x = c->x[0]->data + ch * count;
         float *y = c->y->data + ch * count;
@@ -63,6 +103,7 @@ static void forward(const nf_op_call *c)
             inv_std = 1.0f / sqrtf(run_var[ch] + eps);
         }
         float scale = gamma[ch] * inv_std, shift = beta[ch] - mean * scale;
+#pragma omp simd
         for (size_t p = 0; p < count; p++) y[p] = x[p] * scale + shift;
     }
 }
@@ -73,23 +114,28 @@ static void backward(const nf_op_call *c)
     size_t count = nf_tensor_plane(c->x[0]);
     const float *gamma = c->param;
     float *dgamma = c->grad, *dbeta = c->grad + v->nout;
+#pragma omp parallel for num_threads(c->threads) if (c->threads > 1 && count > PARALLEL_MIN)
     for (int ch = 0; ch < v->nout; ch++) {
         const float *x = c->x[0]->data + ch * count, *dy = c->dy->data + ch * count;
         float mean = c->aux[ch], inv_std = c->aux[v->nout + ch];
-        double sum_dy = 0, sum_dy_xhat = 0;
-        for (size_t p = 0; p < count; p++) {
-            sum_dy += dy[p];
-            sum_dy_xhat += dy[p] * (x[p] - mean) * inv_std;
-        }
+        double sum_dy, sum_dyx;
+        grad_sums(x, dy, count, mean, &sum_dy, &sum_dyx);
+        double sum_dy_xhat = sum_dyx * inv_std;
         dgamma[ch] += (float)sum_dy_xhat;
         dbeta[ch] += (float)sum_dy;
         if (!c->dx[0]) continue;
         float *dx = c->dx[0]->data + ch * count;
+        /* dx = k (dy - mean(dy) - xhat mean(dy xhat)), xhat = (x - mean) inv_std,
+         * as dx += k dy + a x + b */
         float k = gamma[ch] * inv_std, mean_dy = (float)(sum_dy / count);
         float mean_dy_xhat = (float)(sum_dy_xhat / count);
-        for (size_t p = 0; p < count; p++) {
-            float xhat = (x[p] - mean) * inv_std;
-            dx[p] += k * (dy[p] - mean_dy - xhat * mean_dy_xhat);
+        float a = -k * mean_dy_xhat * inv_std, b = -k * mean_dy - a * mean;
+        if (c->dx_add[0]) {
+#pragma omp simd
+            for (size_t p = 0; p < count; p++) dx[p] += k * dy[p] + a * x[p] + b;
+        } else {
+#pragma omp simd
+            for (size_t p = 0; p < count; p++) dx[p] = k * dy[p] + a * x[p] + b;
         }
     }
 }

@@ -20,6 +20,7 @@ static void backward(const nf_op_call *c)
     const float *dy = c->dy->data;
     for (int k = 0; k < c->n_inputs; k++) {
         size_t n = nf_tensor_count(c->x[k]);
+        nf_op_dx_begin(c, k);
         if (c->dx[k])
             for (size_t i = 0; i < n; i++) c->dx[k]->data[i] += dy[i];
         dy += n;

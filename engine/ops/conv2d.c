@@ -1,19 +1,22 @@
 /* 2-D convolution, odd square kernel k (1..7), stride 1 or 2, "same"
  * padding k/2 (output ceil(in/stride)), optional bias.
  *
- * On [C][N][H][W] a convolution is W[nout][nin*k*k] x cols[nin*k*k][N*Ho*Wo]
- * (im2col). The batch is processed in chunks of images so the column
- * buffer stays bounded (CONV_CHUNK_FLOATS); each chunk's GEMM writes
- * straight into its slice of the output.
+ * 3x3 stride-1 convs go through Winograd F(2x2,3x3) (winograd.c: 2.25x
+ * fewer multiplications, no column buffer). The others: on [C][N][H][W] a
+ * convolution is W[nout][nin*k*k] x cols[nin*k*k][N*Ho*Wo] (im2col). The
+ * batch is cut into NF_SLICES slices (one per thread), each processed in
+ * chunks of images so the column buffer stays bounded
+ * (nf_conv_tuning_now.col_floats); each chunk's GEMM writes straight into
+ * its part of the output.
  * Parameters: W[nout][nin][k][k], then b[nout] if bias. */
 #include <cblas.h>
 #include <string.h>
 
 #include "engine/init.h"
 #include "engine/op.h"
+#include "engine/ops/winograd.h"
 
-/* Largest column buffer: 4 Mi floats (16 MiB). */
-#define CONV_CHUNK_FLOATS ((size_t)4 << 20)
+nf_conv_tuning nf_conv_tuning_now = {.winograd = 1, .wino_min_in = 4, .wino_tiles = 192, .col_floats = 1 << 20};
 
 typedef struct geometry {
     int c, n, h, w;       /* input */
@@ -31,8 +34,10 @@ static geometry geometry_of(const nf_vertex *v, int n, int h, int w)
     g.wo = (w - 1) / g.stride + 1;
     g.rows = g.c * g.k * g.k;
     size_t per_image = (size_t)g.rows * g.ho * g.wo;
-    size_t chunk = per_image ? CONV_CHUNK_FLOATS / per_image : 1;
-    g.chunk = chunk < 1 ? 1 : chunk > (size_t)n ? n : (int)chunk;
+    size_t chunk = per_image ? (size_t)nf_conv_tuning_now.col_floats / per_image : 1;
+    int per_slice = (n + NF_SLICES - 1) / NF_SLICES;
+    if (per_slice < 1) per_slice = 1;
+    g.chunk = chunk < 1 ? 1 : chunk > (size_t)per_slice ? per_slice : (int)chunk;
     return g;
 }
 
@@ -50,10 +55,17 @@ static nf_status shape(const nf_vertex *v, int in_h, int in_w, int *h, int *w)
     return NF_OK;
 }
 
+/* Per slice: columns, their gradient, a partial weight gradient. */
+static size_t slice_floats(const nf_vertex *v, const geometry *g)
+{
+    return 2 * (size_t)g->rows * g->chunk * g->ho * g->wo + weight_count(v);
+}
+
 static size_t work_floats(const nf_vertex *v, int n, int h, int w)
 {
+    if (nf_wino_applies(v, h, w)) return nf_wino_work_floats(v, n, h, w);
     geometry g = geometry_of(v, n, h, w);
-    return 2 * (size_t)g.rows * g.chunk * g.ho * g.wo; /* columns, and their gradient */
+    return NF_SLICES * slice_floats(v, &g);
 }
 
 static void init(const nf_vertex *v, float *param, float *state, nf_rng *rng)
@@ -86,6 +98,14 @@ static void im2col(const geometry *g, const float *x, int n0, int nb, float *col
                         float *out = row + ((size_t)i * g->ho + oy) * g->wo;
                         if (iy < 0 || iy >= g->h) { memset(out, 0, (size_t)g->wo * sizeof(float)); continue; }
                         const float *line = plane + (size_t)iy * g->w;
+                        if (g->stride == 1) { /* valid ox are one run: ix = ox + kx - pad */
+                            int lo = g->pad - kx > 0 ? g->pad - kx : 0;
+                            int hi = g->w + g->pad - kx < g->wo ? g->w + g->pad - kx : g->wo;
+                            for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+                            if (hi > lo) memcpy(out + lo, line + lo + kx - g->pad, (size_t)(hi - lo) * sizeof(float));
+                            for (int ox = hi > lo ? hi : lo; ox < g->wo; ox++) out[ox] = 0.0f;
+                            continue;
+                        }
                         for (int ox = 0; ox < g->wo; ox++) {
                             int ix = ox * g->stride - g->pad + kx;
                             out[ox] = (ix >= 0 && ix < g->w) ? line[ix] : 0.0f;
@@ -110,6 +130,14 @@ static void col2im(const geometry *g, const float *cols, int n0, int nb, float *
                         if (iy < 0 || iy >= g->h) continue;
                         const float *in = row + ((size_t)i * g->ho + oy) * g->wo;
                         float *line = plane + (size_t)iy * g->w;
+                        if (g->stride == 1) {
+                            int lo = g->pad - kx > 0 ? g->pad - kx : 0;
+                            int hi = g->w + g->pad - kx < g->wo ? g->w + g->pad - kx : g->wo;
+                            float *dst = line + kx - g->pad;
+#pragma omp simd
+                            for (int ox = lo; ox < hi; ox++) dst[ox] += in[ox];
+                            continue;
+                        }
                         for (int ox = 0; ox < g->wo; ox++) {
                             int ix = ox * g->stride - g->pad + kx;
                             if (ix >= 0 && ix < g->w) line[ix] += in[ox];
@@ -119,20 +147,77 @@ static void col2im(const geometry *g, const float *cols, int n0, int nb, float *
             }
 }
 
-static void forward(const nf_op_call *c)
+/* Images [first, last) of slice s of a batch of n. */
+static void slice_range(int n, int s, int *first, int *last)
+{
+    int per = (n + NF_SLICES - 1) / NF_SLICES;
+    *first = s * per < n ? s * per : n;
+    *last = *first + per < n ? *first + per : n;
+}
+
+static void forward_im2col(const nf_op_call *c)
 {
     const nf_vertex *v = c->v;
     const nf_tensor *x = c->x[0];
     geometry g = geometry_of(v, x->n, x->h, x->w);
     size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area;
-    for (int n0 = 0; n0 < g.n; n0 += g.chunk) {
-        int nb = g.n - n0 < g.chunk ? g.n - n0 : g.chunk;
-        im2col(&g, x->data, n0, nb, c->work);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, nb * (int)area, g.rows,
-                    1.0f, c->param, g.rows, c->work, nb * (int)area, 0.0f,
-                    c->y->data + (size_t)n0 * area, (int)plane);
+#pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
+    for (int s = 0; s < NF_SLICES; s++) {
+        float *cols = c->work + s * slice_floats(v, &g);
+        int first, last;
+        slice_range(g.n, s, &first, &last);
+        for (int n0 = first; n0 < last; n0 += g.chunk) {
+            int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
+            im2col(&g, x->data, n0, nb, cols);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, nb * (int)area, g.rows,
+                        1.0f, c->param, g.rows, cols, nb * (int)area, 0.0f,
+                        c->y->data + (size_t)n0 * area, (int)plane);
+        }
     }
+}
+
+static void backward_im2col(const nf_op_call *c)
+{
+    const nf_vertex *v = c->v;
+    const nf_tensor *x = c->x[0];
+    geometry g = geometry_of(v, x->n, x->h, x->w);
+    size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area, nw = weight_count(v);
+    int used[NF_SLICES] = {0};
+    nf_op_dx_begin(c, 0); /* col2im adds */
+#pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
+    for (int s = 0; s < NF_SLICES; s++) {
+        float *cols = c->work + s * slice_floats(v, &g);
+        float *dcols = cols + (size_t)g.rows * g.chunk * area, *dw = dcols + (size_t)g.rows * g.chunk * area;
+        int first, last;
+        slice_range(g.n, s, &first, &last);
+        for (int n0 = first; n0 < last; n0 += g.chunk) {
+            int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
+            const float *dy = c->dy->data + (size_t)n0 * area;
+            im2col(&g, x->data, n0, nb, cols);
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, g.rows, nb * (int)area,
+                        1.0f, dy, (int)plane, cols, nb * (int)area, used[s] ? 1.0f : 0.0f, dw, g.rows);
+            used[s] = 1;
+            if (!c->dx[0]) continue;
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.rows, nb * (int)area, v->nout,
+                        1.0f, c->param, g.rows, dy, (int)plane, 0.0f, dcols, nb * (int)area);
+            col2im(&g, dcols, n0, nb, c->dx[0]->data);
+        }
+    }
+    for (int s = 0; s < NF_SLICES; s++) { /* partial weight gradients, in slice order */
+        if (!used[s]) continue;
+        const float *dw = c->work + s * slice_floats(v, &g) + 2 * (size_t)g.rows * g.chunk * area;
+        for (size_t i = 0; i < nw; i++) c->grad[i] += dw[i];
+    }
+}
+
+static void forward(const nf_op_call *c)
+{
+    const nf_vertex *v = c->v;
+    const nf_tensor *x = c->x[0];
+    if (nf_wino_applies(v, x->h, x->w)) nf_wino_forward(c);
+    else forward_im2col(c);
     if (!v->attr.bias) return;
+    size_t plane = nf_tensor_plane(c->y);
     const float *b = c->param + weight_count(v);
     for (int o = 0; o < v->nout; o++)
         for (size_t p = 0; p < plane; p++) c->y->data[o * plane + p] += b[o];
@@ -142,21 +227,10 @@ static void backward(const nf_op_call *c)
 {
     const nf_vertex *v = c->v;
     const nf_tensor *x = c->x[0];
-    geometry g = geometry_of(v, x->n, x->h, x->w);
-    size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area;
-    float *cols = c->work, *dcols = c->work + (size_t)g.rows * g.chunk * area;
-    for (int n0 = 0; n0 < g.n; n0 += g.chunk) {
-        int nb = g.n - n0 < g.chunk ? g.n - n0 : g.chunk;
-        const float *dy = c->dy->data + (size_t)n0 * area;
-        im2col(&g, x->data, n0, nb, cols);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, g.rows, nb * (int)area,
-                    1.0f, dy, (int)plane, cols, nb * (int)area, 1.0f, c->grad, g.rows);
-        if (!c->dx[0]) continue;
-        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.rows, nb * (int)area, v->nout,
-                    1.0f, c->param, g.rows, dy, (int)plane, 0.0f, dcols, nb * (int)area);
-        col2im(&g, dcols, n0, nb, c->dx[0]->data);
-    }
+    if (nf_wino_applies(v, x->h, x->w)) nf_wino_backward(c);
+    else backward_im2col(c);
     if (!v->attr.bias) return;
+    size_t plane = nf_tensor_plane(c->dy);
     float *db = c->grad + weight_count(v);
     for (int o = 0; o < v->nout; o++) {
         float s = 0.0f;

@@ -56,7 +56,8 @@ static void backward(const nf_op_call *c)
     }
     if (c->dx[0])
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, v->nin, positions, v->nout,
-                    1.0f, c->param, v->nin, c->dy->data, positions, 1.0f, c->dx[0]->data, positions);
+                    1.0f, c->param, v->nin, c->dy->data, positions, c->dx_add[0] ? 1.0f : 0.0f,
+                    c->dx[0]->data, positions);
 }
 
 static int param_blocks(const nf_vertex *v, nf_block *b)

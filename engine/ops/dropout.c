@@ -29,6 +29,7 @@ static void forward(const nf_op_call *c)
 static void backward(const nf_op_call *c)
 {
     if (!c->dx[0]) return;
+    nf_op_dx_begin(c, 0);
     size_t n = nf_tensor_count(c->x[0]);
     for (size_t i = 0; i < n; i++) c->dx[0]->data[i] += c->dy->data[i] * c->aux[i];
 }

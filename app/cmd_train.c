@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "  --batch N          images per step (default 64)\n"
             "  --lr X             Adam learning rate (default 0.001)\n"
             "  --seed N           seed for initialisation and batch order (default 1)\n"
-            "  --threads N        threads for the network's GEMMs (default 2)\n"
+            "  --threads N        threads sharing each batch (default 2)\n"
             "  --train-limit N    train on N images only, stratified (default: all)\n"
             "  --help             this text\n");
 }
@@ -108,6 +108,7 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
         (st = nf_batcher_create(test, &norm, NULL, o->batch, o->seed, &test_batches)) ||
         (st = nf_exec_create(g, o->batch, &e)))
         goto done;
+    nf_exec_set_threads(e, o->threads);
     nf_train_params p = nf_train_defaults();
     p.optim.lr = o->lr;
     nf_rng rng;
@@ -144,7 +145,6 @@ int nf_cmd_train(int argc, char **argv)
     int bad = parse(argc, argv, &o);
     if (bad) return bad;
     nf_signals_install();
-    nf_threads_set_blas(o.threads);
     /* The whole training part is trained on; the test part (or, for a
      * data set without one, a held-out 10 %) is what accuracy is measured on. */
     nf_ds_prepare_options po = nf_ds_prepare_defaults();
@@ -174,7 +174,7 @@ int nf_cmd_train(int argc, char **argv)
     st = nf_model_reference_cnn(nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train),
                                 nf_ds_classes(train), &rng, &g);
     if (!st) {
-        printf("model: reference CNN, %zu parameters; batch %d, Adam lr %g, %d BLAS thread(s) (%s kernels)\n",
+        printf("model: reference CNN, %zu parameters; batch %d, Adam lr %g, %d thread(s), OpenBLAS %s kernels\n",
                nf_graph_param_count(g), o.batch, o.lr, o.threads, nf_threads_blas_core());
         fflush(stdout);
         st = train_and_report(&o, &data, g);

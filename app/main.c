@@ -24,22 +24,22 @@ static void usage(FILE *f)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
 }
 
-/* OpenBLAS reads OPENBLAS_CORETYPE only when it loads, before main runs.
- * Its Haswell (AVX2) kernels beat the AVX-512 ones it picks on Zen4 by
- * 5-50 % on a CNN's skinny GEMMs (shared/PERF.md), so on a CPU with AVX2
- * nasfit sets the variable and starts itself again, once. A user's own
- * setting is respected. */
-static void choose_blas_kernels(char **argv)
+/* libgomp reads OMP_WAIT_POLICY when it loads, before main runs. Its
+ * default spins idle threads, and when another process wants a core that
+ * made training a network on 2 threads 7x slower (1,750 -> 240 images/s);
+ * passive waiting cost nothing measurable on a quiet machine. So nasfit
+ * sets it and starts itself again, once. A user's own setting is kept. */
+static void choose_thread_waiting(char **argv)
 {
-    if (getenv("OPENBLAS_CORETYPE") || !__builtin_cpu_supports("avx2") || !__builtin_cpu_supports("fma")) return;
-    setenv("OPENBLAS_CORETYPE", "Haswell", 1);
+    if (getenv("OMP_WAIT_POLICY") || getenv("GOMP_SPINCOUNT")) return;
+    setenv("OMP_WAIT_POLICY", "passive", 1);
     execv("/proc/self/exe", argv);
-    /* exec failed: go on with the default kernels */
+    /* exec failed: go on with the default policy */
 }
 
 int main(int argc, char **argv)
 {
-    choose_blas_kernels(argv);
+    choose_thread_waiting(argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;

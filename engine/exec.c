@@ -1,11 +1,11 @@
 #include "engine/exec.h"
 
-#include <cblas.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "engine/op.h"
+#include "engine/threads.h"
 
 struct nf_exec {
     int n_vertices;    /* vertices of the graph it was made for */
@@ -29,16 +29,6 @@ static int threads_of(const nf_exec *e)
 {
     if (omp_in_parallel()) return 1;
     return e->threads ? e->threads : omp_get_max_threads();
-}
-
-/* OpenBLAS's thread count is process-wide; the engine wants it at 1 (its
- * own threads split the batch). Set once, under a lock, in case two
- * candidates' first steps race for it. */
-static void set_blas_serial(void)
-{
-    if (openblas_get_num_threads() == 1) return;
-#pragma omp critical(nf_blas_threads)
-    if (openblas_get_num_threads() != 1) openblas_set_num_threads(1);
 }
 
 static size_t aux_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
@@ -145,7 +135,7 @@ static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng
 void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
 {
     if (n > e->batch) n = e->batch;
-    set_blas_serial();
+    nf_threads_blas_serial();
     for (int i = 0; i < g->n; i++) e->out[i].n = e->grad[i].n = n;
     for (int i = 1; i < g->n; i++) {
         nf_op_call c = make_call(e, g, i, training, rng);
@@ -157,7 +147,7 @@ void nf_exec_backward(nf_exec *e, nf_graph *g)
 {
     /* The first consumer to write a producer's gradient overwrites it, the
      * others add to it, so no gradient buffer needs zeroing per step. */
-    set_blas_serial();
+    nf_threads_blas_serial();
     memset(e->has_grad, 0, (size_t)g->n);
     e->has_grad[g->n - 1] = 1; /* filled by the caller */
     for (int i = g->n - 1; i >= 1; i--) {

@@ -144,7 +144,7 @@ nf_status nf_graph_sizes(nf_graph *g, size_t *n_param, size_t *n_state, size_t *
 
 /* Gives every vertex its slice of the buffers, keeping the parameters of
  * vertices that already had a slice of the right size and initialising the
- * others with the op's default initialiser (He for layers, BN gamma 1...)
+ * others with the op's default initialiser (engine/init.h, BN gamma 1...)
  * from rng. Calls nf_graph_check first. */
 nf_status nf_graph_layout(nf_graph *g, nf_rng *rng);
 

@@ -8,6 +8,7 @@ void nf_init_fill(nf_init rule, float *w, size_t n, double fan_in, double fan_ou
     if (fan_out < 1) fan_out = 1;
     double uniform_bound = 0, normal_std = 0;
     switch (rule) {
+    case NF_INIT_FAN_IN_UNIFORM: uniform_bound = 1.0 / sqrt(fan_in); break;
     case NF_INIT_HE_UNIFORM: uniform_bound = sqrt(6.0 / fan_in); break;
     case NF_INIT_HE_NORMAL: normal_std = sqrt(2.0 / fan_in); break;
     case NF_INIT_GLOROT_UNIFORM: uniform_bound = sqrt(6.0 / (fan_in + fan_out)); break;

@@ -86,7 +86,7 @@ typedef struct nf_op_def {
     size_t (*aux_floats)(const nf_vertex *v, int n, int in_h, int in_w);
     /* Scratch floats needed during forward or backward. */
     size_t (*work_floats)(const nf_vertex *v, int n, int in_h, int in_w);
-    /* Default initialisation of param and state (He for layers). */
+    /* Default initialisation of param and state (engine/init.h says which). */
     void (*init)(const nf_vertex *v, float *param, float *state, nf_rng *rng);
     /* Sets param to the identity map (layers only, nin == nout). */
     void (*identity)(const nf_vertex *v, float *param);

@@ -4,8 +4,13 @@
 #ifndef NF_THREADS_H
 #define NF_THREADS_H
 
-/* Threads OpenBLAS uses for each GEMM (1 inside an OpenMP loop over candidates). */
+/* Threads OpenBLAS uses for each GEMM. */
 void nf_threads_set_blas(int n);
+/* Sets OpenBLAS to one thread unless it is already: the engine splits a
+ * batch between its own OpenMP threads (engine/exec.h). The count is
+ * process-wide, so this is done once, under a lock, in case two candidates'
+ * first steps race for it. */
+void nf_threads_blas_serial(void);
 /* OpenBLAS's kernel family, e.g. "Haswell" or "Cooperlake". */
 const char *nf_threads_blas_core(void);
 

@@ -72,7 +72,7 @@ static void init(const nf_vertex *v, float *param, float *state, nf_rng *rng)
 {
     (void)state;
     int kk = v->attr.kernel * v->attr.kernel;
-    nf_init_fill(NF_INIT_HE_UNIFORM, param, weight_count(v), (double)v->nin * kk, (double)v->nout * kk, rng);
+    nf_init_fill(NF_INIT_FAN_IN_UNIFORM, param, weight_count(v), (double)v->nin * kk, (double)v->nout * kk, rng);
     if (v->attr.bias) memset(param + weight_count(v), 0, (size_t)v->nout * sizeof(float));
 }
 

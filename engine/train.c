@@ -70,3 +70,28 @@ nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *use
     if (mean_loss) *mean_loss = seen ? total / seen : 0;
     return NF_OK;
 }
+
+nf_status nf_refresh_batchnorm(nf_exec *e, nf_graph *g, nf_batch_source source, void *user, int max_batches)
+{
+    float *kept = malloc((size_t)g->n * sizeof *kept);
+    int *labels = malloc((size_t)nf_exec_batch(e) * sizeof *labels);
+    if (!kept || !labels) {
+        free(kept); free(labels);
+        return nf_fail(NF_ERR_NOMEM, "cannot allocate buffers to refresh batchnorm statistics");
+    }
+    for (int i = 0; i < g->n; i++) kept[i] = g->v[i].attr.momentum;
+    nf_tensor *x = nf_exec_input(e);
+    x->n = nf_exec_batch(e);
+    int n;
+    /* Momentum 1/k at the k-th batch makes the running value the plain mean. */
+    for (int k = 1; k <= max_batches && (n = source(user, x, labels)) > 0; k++) {
+        for (int i = 0; i < g->n; i++)
+            if (g->v[i].op == NF_OP_BATCHNORM) g->v[i].attr.momentum = 1.0f / k;
+        nf_exec_forward(e, g, n, 1, NULL);
+        x->n = nf_exec_batch(e);
+    }
+    for (int i = 0; i < g->n; i++) g->v[i].attr.momentum = kept[i];
+    free(kept);
+    free(labels);
+    return NF_OK;
+}

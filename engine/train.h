@@ -39,4 +39,12 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
 nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
                  double *accuracy, double *mean_loss);
 
+/* Recomputes every batchnorm's running statistics as the plain average of
+ * the statistics of up to max_batches training-mode batches of source at
+ * the current weights. The moving averages kept during training lag behind
+ * weights that change every step: on the reference CNN after one epoch of
+ * Fashion-MNIST this moved test accuracy from 0.77-0.85 (seed to seed) to
+ * 0.853-0.855. Weights are not touched. */
+nf_status nf_refresh_batchnorm(nf_exec *e, nf_graph *g, nf_batch_source source, void *user, int max_batches);
+
 #endif

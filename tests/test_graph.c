@@ -362,6 +362,50 @@ static void test_small_cnn_learns(void **state)
     nf_graph_destroy(g);
 }
 
+/* Three fixed batches of 4 random 4x4 images. */
+typedef struct fixed_batches { int next; uint64_t seed; } fixed_batches;
+
+static int fixed_batch(void *user, nf_tensor *x, int *labels)
+{
+    fixed_batches *f = user;
+    if (f->next == 3) return 0;
+    nf_rng r = test_rng(f->seed + (uint64_t)f->next++);
+    for (size_t i = 0; i < (size_t)4 * 16; i++) x->data[i] = (float)(2 + nf_rng_normal(&r));
+    for (int i = 0; i < 4; i++) labels[i] = 0;
+    return 4;
+}
+
+static void test_refresh_batchnorm_averages_batches(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    nf_graph_create(1, 4, 4, &g);
+    int conv = nf_graph_conv(g, 0, 3, 3, 1, 1);
+    int bn = nf_graph_batchnorm(g, conv);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, bn), 2, 1);
+    nf_rng rng = test_rng(10);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    nf_exec *e;
+    nf_exec_create(g, 4, &e);
+    /* The expected means: each batch's conv output, averaged over batches. */
+    double expected[3] = {0};
+    fixed_batches f = {.seed = 50};
+    int labels[4];
+    for (int b = 0; b < 3; b++) {
+        fixed_batch(&f, nf_exec_input(e), labels);
+        nf_exec_forward(e, g, 4, 0, NULL);
+        const nf_tensor *y = nf_exec_vertex_output(e, conv);
+        for (int c = 0; c < 3; c++)
+            for (size_t p = 0; p < 64; p++) expected[c] += y->data[c * 64 + p] / 64.0 / 3.0;
+    }
+    f.next = 0;
+    assert_int_equal(nf_refresh_batchnorm(e, g, fixed_batch, &f, 10), NF_OK);
+    for (int c = 0; c < 3; c++) assert_float_equal(g->state[g->v[bn].state_off + c], expected[c], 1e-4);
+    assert_float_equal(g->v[bn].attr.momentum, 0.1f, 0.0f); /* restored */
+    nf_exec_destroy(e);
+    nf_graph_destroy(g);
+}
+
 static void test_reference_cnn_shape(void **state)
 {
     (void)state;
@@ -388,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_optimiser_first_steps),
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_small_cnn_learns),
+        cmocka_unit_test(test_refresh_batchnorm_averages_batches),
         cmocka_unit_test(test_reference_cnn_shape),
     };
     return cmocka_run_group_tests_name("graph", tests, NULL, NULL);

@@ -65,6 +65,13 @@ static void check_gradients(nf_graph *g, uint64_t seed, double h, double tol)
     setup_fixture(&f, g, seed);
     loss_of(&f);
     nf_tensor *dy = nf_exec_output_grad(f.e);
+    /* Gradient buffers hold whatever the previous training step left: fill
+     * them with garbage, so an op that does not overwrite all of its input
+     * gradient is caught below. */
+    for (int i = 1; i < g->n - 1; i++) {
+        nf_tensor *t = (nf_tensor *)nf_exec_vertex_grad(f.e, i);
+        for (size_t k = 0; k < nf_tensor_count(t); k++) t->data[k] = 1e3f * (float)((k % 7) + 1);
+    }
     memcpy(dy->data, f.r, nf_tensor_count(dy) * sizeof(float));
     memset(g->grad, 0, g->n_param * sizeof(float));
     nf_exec_backward(f.e, g);

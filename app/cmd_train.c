@@ -97,7 +97,8 @@ static int on_step(void *user, long step, float loss)
     d->loss_sum += loss;
     char detail[64];
     snprintf(detail, sizeof detail, "loss %.4f", d->loss_sum / step);
-    nf_progress_update(&d->progress, step * d->batch, detail);
+    long images = step * d->batch; /* the last batch may be partial */
+    nf_progress_update(&d->progress, images < d->progress.total ? images : d->progress.total, detail);
     return nf_signals_stop_requested();
 }
 

@@ -7,5 +7,5 @@ for t in "$@"; do
   if "$t"; then passed=$((passed + 1)); else failed=$((failed + 1)); failed_names="$failed_names $t"; fi
 done
 [ -n "$failed_names" ] && echo "failed:$failed_names"
-echo "test binaries: $passed passed, $failed failed"
+echo "binaries: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -349,15 +349,3 @@ int nf_graph_consumers(const nf_graph *g, int index, int *out)
             }
     return count;
 }
-
-double nf_graph_macs(const nf_graph *g)
-{
-    double macs = 0;
-    for (int i = 0; i < g->n; i++) {
-        const nf_vertex *v = &g->v[i];
-        double positions = (double)v->h * v->w;
-        if (v->op == NF_OP_CONV2D) macs += positions * v->nout * v->nin * v->attr.kernel * v->attr.kernel;
-        if (v->op == NF_OP_DENSE) macs += positions * v->nout * v->nin;
-    }
-    return macs;
-}

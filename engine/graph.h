@@ -167,7 +167,5 @@ static inline int nf_graph_output(const nf_graph *g) { return g->n - 1; }
 static inline int nf_graph_classes(const nf_graph *g) { return g->v[g->n - 1].nout; }
 /* Trainable parameter count. */
 static inline size_t nf_graph_param_count(const nf_graph *g) { return g->n_param; }
-/* Multiply-accumulates of one image's forward pass (a cost measure). */
-double nf_graph_macs(const nf_graph *g);
 
 #endif

@@ -21,9 +21,3 @@ void nf_init_fill(nf_init rule, float *w, size_t n, double fan_in, double fan_ou
         else w[i] = 0.0f;
     }
 }
-
-float nf_init_small(nf_rng *rng, double fan_in)
-{
-    if (fan_in < 1) fan_in = 1;
-    return (float)(nf_rng_normal(rng) * 0.1 / sqrt(fan_in));
-}

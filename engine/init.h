@@ -29,7 +29,4 @@ typedef enum nf_init {
 /* Fills w[0..n) by the rule. */
 void nf_init_fill(nf_init rule, float *w, size_t n, double fan_in, double fan_out, nf_rng *rng);
 
-/* A small random value for a new neuron's incoming weight (surgery). */
-float nf_init_small(nf_rng *rng, double fan_in);
-
 #endif

@@ -53,8 +53,3 @@ float nf_value_weight_norm(const nf_graph *g, int i, int neuron)
     }
     return (float)sqrt(ss);
 }
-
-void nf_value_reset(nf_graph *g)
-{
-    for (size_t k = 0; k < g->n_value; k++) g->value[k] = -1.0f;
-}

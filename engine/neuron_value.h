@@ -24,7 +24,4 @@ nf_status nf_value_update(nf_graph *g, const nf_exec *e, int n, float decay);
  * such parameters. */
 float nf_value_weight_norm(const nf_graph *g, int i, int neuron);
 
-/* Marks every value as never measured (-1). */
-void nf_value_reset(nf_graph *g);
-
 #endif

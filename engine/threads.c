@@ -2,8 +2,6 @@
 
 #include <cblas.h>
 
-void nf_threads_set_blas(int n) { openblas_set_num_threads(n < 1 ? 1 : n); }
-
 void nf_threads_blas_serial(void)
 {
     if (openblas_get_num_threads() == 1) return;

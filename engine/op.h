@@ -104,6 +104,11 @@ extern const nf_op_def *const nf_op_table[NF_OP_COUNT];
  * is to be overwritten. */
 void nf_op_dx_begin(const nf_op_call *c, int k);
 
+/* A layer's bias, one per output channel: y[o][*] += b[o] (forward), and
+ * db[o] += the sum of dy[o][*] (backward). Shared by conv2d and dense. */
+void nf_op_add_bias(nf_tensor *y, const float *b);
+void nf_op_bias_grad(const nf_tensor *dy, float *db);
+
 static inline const nf_op_def *nf_op_def_of(nf_op op) { return nf_op_table[op]; }
 
 /* The op definitions, one per file in engine/ops/. */

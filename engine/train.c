@@ -6,6 +6,16 @@
 #include "engine/loss.h"
 #include "engine/neuron_value.h"
 
+/* The next batch of source into the executor's input, whose capacity is
+ * reset to the full batch first (the previous batch may have been partial).
+ * Returns the number of images, 0 at the end. */
+static int fetch(nf_exec *e, nf_batch_source source, void *user, int *labels)
+{
+    nf_tensor *x = nf_exec_input(e);
+    x->n = nf_exec_batch(e);
+    return source(user, x, labels);
+}
+
 nf_train_params nf_train_defaults(void)
 {
     return (nf_train_params){.optim = nf_optim_defaults(NF_OPTIM_ADAM), .value_every = 8, .value_decay = 0.9f};
@@ -29,10 +39,8 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
     nf_status st = NF_OK;
     double total = 0;
     long seen = 0, steps = 0;
-    nf_tensor *x = nf_exec_input(e);
-    x->n = nf_exec_batch(e);
     int n;
-    while ((n = source(user, x, labels)) > 0) {
+    while ((n = fetch(e, source, user, labels)) > 0) {
         float loss;
         nf_train_step(e, g, n, labels, &p->optim, rng, &loss);
         /* The executor still holds this step's activations and gradients. */
@@ -42,7 +50,6 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
         seen += n;
         steps++;
         if (p->hook && p->hook(p->hook_user, steps, loss)) { st = nf_fail(NF_ERR_INTERRUPTED, "training stopped"); break; }
-        x->n = nf_exec_batch(e);
     }
     free(labels);
     if (mean_loss) *mean_loss = seen ? total / seen : 0;
@@ -57,13 +64,10 @@ nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *use
     double total = 0;
     long seen = 0;
     int correct = 0, n;
-    nf_tensor *x = nf_exec_input(e);
-    x->n = nf_exec_batch(e);
-    while ((n = source(user, x, labels)) > 0) {
+    while ((n = fetch(e, source, user, labels)) > 0) {
         nf_exec_forward(e, g, n, 0, NULL);
         total += (double)nf_loss_xent(nf_exec_output(e), labels, NULL, &correct) * n;
         seen += n;
-        x->n = nf_exec_batch(e);
     }
     free(labels);
     if (accuracy) *accuracy = seen ? (double)correct / seen : 0;
@@ -80,15 +84,12 @@ nf_status nf_refresh_batchnorm(nf_exec *e, nf_graph *g, nf_batch_source source, 
         return nf_fail(NF_ERR_NOMEM, "cannot allocate buffers to refresh batchnorm statistics");
     }
     for (int i = 0; i < g->n; i++) kept[i] = g->v[i].attr.momentum;
-    nf_tensor *x = nf_exec_input(e);
-    x->n = nf_exec_batch(e);
     int n;
     /* Momentum 1/k at the k-th batch makes the running value the plain mean. */
-    for (int k = 1; k <= max_batches && (n = source(user, x, labels)) > 0; k++) {
+    for (int k = 1; k <= max_batches && (n = fetch(e, source, user, labels)) > 0; k++) {
         for (int i = 0; i < g->n; i++)
             if (g->v[i].op == NF_OP_BATCHNORM) g->v[i].attr.momentum = 1.0f / k;
         nf_exec_forward(e, g, n, 1, NULL);
-        x->n = nf_exec_batch(e);
     }
     for (int i = 0; i < g->n; i++) g->v[i].attr.momentum = kept[i];
     free(kept);

@@ -216,11 +216,7 @@ static void forward(const nf_op_call *c)
     const nf_tensor *x = c->x[0];
     if (nf_wino_applies(v, x->h, x->w)) nf_wino_forward(c);
     else forward_im2col(c);
-    if (!v->attr.bias) return;
-    size_t plane = nf_tensor_plane(c->y);
-    const float *b = c->param + weight_count(v);
-    for (int o = 0; o < v->nout; o++)
-        for (size_t p = 0; p < plane; p++) c->y->data[o * plane + p] += b[o];
+    if (v->attr.bias) nf_op_add_bias(c->y, c->param + weight_count(v));
 }
 
 static void backward(const nf_op_call *c)
@@ -229,14 +225,7 @@ static void backward(const nf_op_call *c)
     const nf_tensor *x = c->x[0];
     if (nf_wino_applies(v, x->h, x->w)) nf_wino_backward(c);
     else backward_im2col(c);
-    if (!v->attr.bias) return;
-    size_t plane = nf_tensor_plane(c->dy);
-    float *db = c->grad + weight_count(v);
-    for (int o = 0; o < v->nout; o++) {
-        float s = 0.0f;
-        for (size_t p = 0; p < plane; p++) s += c->dy->data[o * plane + p];
-        db[o] += s;
-    }
+    if (v->attr.bias) nf_op_bias_grad(c->dy, c->grad + weight_count(v));
 }
 
 static int param_blocks(const nf_vertex *v, nf_block *b)

@@ -31,12 +31,7 @@ static void forward(const nf_op_call *c)
     int positions = (int)nf_tensor_plane(c->x[0]);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, positions, v->nin,
                 1.0f, c->param, v->nin, c->x[0]->data, positions, 0.0f, c->y->data, positions);
-    if (!v->attr.bias) return;
-    const float *b = c->param + (size_t)v->nout * v->nin;
-    for (int o = 0; o < v->nout; o++) {
-        float *y = c->y->data + (size_t)o * positions;
-        for (int p = 0; p < positions; p++) y[p] += b[o];
-    }
+    if (v->attr.bias) nf_op_add_bias(c->y, c->param + (size_t)v->nout * v->nin);
 }
 
 static void backward(const nf_op_call *c)
@@ -45,15 +40,7 @@ static void backward(const nf_op_call *c)
     int positions = (int)nf_tensor_plane(c->x[0]);
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, v->nin, positions,
                 1.0f, c->dy->data, positions, c->x[0]->data, positions, 1.0f, c->grad, v->nin);
-    if (v->attr.bias) {
-        float *db = c->grad + (size_t)v->nout * v->nin;
-        for (int o = 0; o < v->nout; o++) {
-            const float *dy = c->dy->data + (size_t)o * positions;
-            float s = 0.0f;
-            for (int p = 0; p < positions; p++) s += dy[p];
-            db[o] += s;
-        }
-    }
+    if (v->attr.bias) nf_op_bias_grad(c->dy, c->grad + (size_t)v->nout * v->nin);
     if (c->dx[0])
         cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, v->nin, positions, v->nout,
                     1.0f, c->param, v->nin, c->dy->data, positions, c->dx_add[0] ? 1.0f : 0.0f,

@@ -9,15 +9,19 @@
 #   sh scripts/bench.sh BUILD_DIR
 #   NF_BENCH_ROUNDS=N        rounds of engine + PyTorch (default 2)
 #   NF_BENCH_TORCH_BATCHES=N timed PyTorch batches per run (default 200)
+#   NF_BENCH_MATCH_STEPS=N   steps replayed by bench/torch_match (default 300,
+#                            at most one epoch, 937; 0 skips the replay)
 set -u
 BUILD=${1:?usage: sh scripts/bench.sh BUILD_DIR}
 ROUNDS=${NF_BENCH_ROUNDS:-2}
 TORCH_BATCHES=${NF_BENCH_TORCH_BATCHES:-200}
+MATCH_STEPS=${NF_BENCH_MATCH_STEPS:-300}
 ROOT=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
 SHARED="$ROOT/../shared"
 TORCH_PY="$SHARED/bench/torch_reference.py"
 PY=/usr/bin/python3   # Debian's interpreter has torch; another python3 on PATH may not
 ENGINE="$BUILD/bench/bench_engine"
+MATCH="$BUILD/bench/torch_match"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -35,10 +39,20 @@ DATA=/usr/share/datasets/fashion-mnist
 # Every other benchmark binary (bench_data, bench_plan, ...) once.
 for b in "$BUILD"/bench/*; do
   [ -f "$b" ] && [ -x "$b" ] || continue
-  [ "$b" = "$ENGINE" ] && continue
+  [ "$b" = "$ENGINE" ] || [ "$b" = "$MATCH" ] && continue
   echo "== $b"
   "$b" || { echo "bench: $b failed"; status=1; }
 done
+
+# The engine replays PyTorch's training step for step: same initial weights,
+# same batches (scripts/torch_match.py writes them).
+if [ "$have_torch" -eq 1 ] && [ "$MATCH_STEPS" -gt 0 ] && [ -x "$MATCH" ]; then
+  echo "== $MATCH: $MATCH_STEPS steps of PyTorch's training replayed"
+  mkdir -p "$tmp/match"
+  { "$PY" "$ROOT/scripts/torch_match.py" "$tmp/match" --steps "$MATCH_STEPS" --data "$DATA" &&
+    "$MATCH" "$tmp/match" "$DATA" && echo "test_accuracy_pytorch: $(cat "$tmp/match/accuracy.txt")"; } ||
+    { echo "bench: $MATCH failed"; status=1; }
+fi
 
 # The engine and PyTorch, alternating.
 r=1

@@ -262,6 +262,61 @@ static void test_activations(void **state)
     }
 }
 
+/* What each activation should give, in double precision from libm. */
+static double act_reference(nf_act act, double x)
+{
+    const double scale = 1.0507009873554805, alpha = 1.6732632423543772;
+    switch (act) {
+    case NF_ACT_RELU: return x > 0 ? x : 0;
+    case NF_ACT_LEAKY_RELU: return x > 0 ? x : 0.01 * x;
+    case NF_ACT_ELU: return x > 0 ? x : expm1(x);
+    case NF_ACT_SELU: return scale * (x > 0 ? x : alpha * expm1(x));
+    case NF_ACT_SIGMOID: return 1 / (1 + exp(-x));
+    case NF_ACT_TANH: return tanh(x);
+    default: return x;
+    }
+}
+
+/* The activations' values against libm over [-100, 100] (dense near 0),
+ * within 3e-7 absolute or 1e-6 relative; NaN stays NaN (so a diverged
+ * candidate is seen as one). */
+static void test_activation_values(void **state)
+{
+    (void)state;
+    enum { SIDE = 40 };
+    for (int a = 0; a < NF_ACT_COUNT; a++) {
+        nf_graph *g;
+        assert_int_equal(nf_graph_create(1, SIDE, SIDE, &g), NF_OK);
+        int at = nf_graph_act(g, 0, (nf_act)a);
+        assert_true(nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, at), 2, 1) > 0);
+        nf_rng rng;
+        nf_rng_seed(&rng, 1, 0, NF_RNG_TEST);
+        assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+        nf_exec *e;
+        assert_int_equal(nf_exec_create(g, BATCH, &e), NF_OK);
+        nf_tensor *x = nf_exec_input(e);
+        size_t n = nf_tensor_count(x);
+        for (size_t i = 0; i < n; i++) { /* t^3 spreads the points densely around 0 */
+            double t = -1.0 + 2.0 * (double)i / (double)(n - 1);
+            x->data[i] = (float)(100 * t * t * t);
+        }
+        x->data[1] = NAN;
+        nf_exec_forward(e, g, BATCH, 0, NULL);
+        const float *y = nf_exec_vertex_output(e, at)->data;
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(x->data[i])) {
+                assert_true(isnan(y[i]));
+                continue;
+            }
+            double want = act_reference((nf_act)a, x->data[i]), err = fabs(y[i] - want);
+            if (err > 3e-7 && err > 1e-6 * fabs(want))
+                fail_msg("activation %d at %g: %.9g, want %.9g", a, x->data[i], y[i], want);
+        }
+        nf_exec_destroy(e);
+        nf_graph_destroy(g);
+    }
+}
+
 static void test_pooling(void **state)
 {
     (void)state;
@@ -380,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_dense),
         cmocka_unit_test(test_batchnorm_training),
         cmocka_unit_test(test_activations),
+        cmocka_unit_test(test_activation_values),
         cmocka_unit_test(test_pooling),
         cmocka_unit_test(test_dropout),
         cmocka_unit_test(test_concat),

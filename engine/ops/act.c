@@ -1,8 +1,12 @@
 /* Elementwise activations: identity, relu, leaky relu, elu, selu, sigmoid,
- * tanh. The derivative is taken from the input x (kept by the executor). */
-#include <math.h>
+ * tanh. Every pass is one vectorised loop per activation; the exponential
+ * is nf_fast_exp (a call to libm's expf would keep the loop scalar, which
+ * made elu cost as much as the whole rest of a training step). The backward
+ * pass takes the derivative from the output y where that saves an
+ * exponential (elu, selu, sigmoid, tanh) and from the input x otherwise. */
 #include <string.h>
 
+#include "engine/fastexp.h"
 #include "engine/op.h"
 
 /* Below this many floats a pass is not worth a second thread. */
@@ -11,76 +15,81 @@
 #define SELU_SCALE 1.0507009873554805f
 #define SELU_ALPHA 1.6732632423543772f
 
-static float apply(nf_act act, float alpha, float x)
-{
-    switch (act) {
-    case NF_ACT_RELU: return x > 0 ? x : 0.0f;
-    case NF_ACT_LEAKY_RELU: return x > 0 ? x : alpha * x;
-    case NF_ACT_ELU: return x > 0 ? x : alpha * expm1f(x);
-    case NF_ACT_SELU: return SELU_SCALE * (x > 0 ? x : SELU_ALPHA * expm1f(x));
-    case NF_ACT_SIGMOID: return 1.0f / (1.0f + expf(-x));
-    case NF_ACT_TANH: return tanhf(x);
-    default: return x;
-    }
-}
+/* A vectorised loop over i in [0, n), on `threads` threads when n is large;
+ * the enclosing function defines n and threads. The `if` names `parallel`:
+ * without that it would apply to `simd` as well and turn vectorisation off
+ * whenever the loop runs on one thread. */
+#define EACH_ELEMENT                                                                                   \
+    _Pragma("omp parallel for simd num_threads(threads) if (parallel : threads > 1 && n > PARALLEL_MIN)") \
+    for (size_t i = 0; i < n; i++)
 
-static float derivative(nf_act act, float alpha, float x)
-{
-    switch (act) {
-    case NF_ACT_RELU: return x > 0 ? 1.0f : 0.0f;
-    case NF_ACT_LEAKY_RELU: return x > 0 ? 1.0f : alpha;
-    case NF_ACT_ELU: return x > 0 ? 1.0f : alpha * expf(x);
-    case NF_ACT_SELU: return SELU_SCALE * (x > 0 ? 1.0f : SELU_ALPHA * expf(x));
-    case NF_ACT_SIGMOID: { float s = 1.0f / (1.0f + expf(-x)); return s * (1.0f - s); }
-    case NF_ACT_TANH: { float t = tanhf(x); return 1.0f - t * t; }
-    default: return 1.0f;
-    }
-}
+/* y[i] = expr for every i, expr written in terms of v = x[i]. */
+#define FORWARD(expr)           \
+    do {                        \
+        EACH_ELEMENT {          \
+            float v = x[i];     \
+            y[i] = (expr);      \
+        }                       \
+    } while (0)
+
+/* dx[i] = expr (or += when the gradient adds to another consumer's), expr
+ * written in terms of v = x[i], out = y[i] and g = dy[i]. Every value is
+ * loaded unconditionally (unused ones are dropped by the compiler), so each
+ * choice in expr is a select and the loop vectorises: a load under a
+ * condition kept relu's backward scalar. */
+#define BACKWARD(expr)                                          \
+    do {                                                        \
+        if (add) {                                              \
+            EACH_ELEMENT {                                      \
+                float v = x[i], out = y[i], g = dy[i];          \
+                (void)v, (void)out;                             \
+                dx[i] += (expr);                                \
+            }                                                   \
+        } else {                                                \
+            EACH_ELEMENT {                                      \
+                float v = x[i], out = y[i], g = dy[i];          \
+                (void)v, (void)out;                             \
+                dx[i] = (expr);                                 \
+            }                                                   \
+        }                                                       \
+    } while (0)
+
+/* tanh x = 1 - 2 / (e^2x + 1): exact limits +-1, absolute error ~1e-7. */
+#pragma omp declare simd notinbranch
+static inline float tanh_of(float x) { return 1.0f - 2.0f / (nf_fast_exp(2.0f * x) + 1.0f); }
 
 static void forward(const nf_op_call *c)
 {
     size_t n = nf_tensor_count(c->x[0]);
+    int threads = c->threads;
     const float *x = c->x[0]->data;
-    float *y = c->y->data;
-    nf_act act = c->v->attr.act;
-    float alpha = c->v->attr.alpha;
-    if (act == NF_ACT_RELU) { /* the common case, kept branch-free for vectorisation */
-#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
-        for (size_t i = 0; i < n; i++) y[i] = x[i] > 0 ? x[i] : 0.0f;
-        return;
+    float *y = c->y->data, a = c->v->attr.alpha;
+    switch (c->v->attr.act) {
+    case NF_ACT_RELU: FORWARD(v < 0 ? 0.0f : v); break; /* NaN passes, as in PyTorch */
+    case NF_ACT_LEAKY_RELU: FORWARD(v < 0 ? a * v : v); break;
+    case NF_ACT_ELU: FORWARD(v > 0 ? v : a * (nf_fast_exp(v) - 1.0f)); break;
+    case NF_ACT_SELU: FORWARD(SELU_SCALE * (v > 0 ? v : SELU_ALPHA * (nf_fast_exp(v) - 1.0f))); break;
+    case NF_ACT_SIGMOID: FORWARD(1.0f / (1.0f + nf_fast_exp(-v))); break;
+    case NF_ACT_TANH: FORWARD(tanh_of(v)); break;
+    default: memcpy(y, x, n * sizeof(float)); break;
     }
-    if (act == NF_ACT_IDENTITY) { memcpy(y, x, n * sizeof(float)); return; }
-    for (size_t i = 0; i < n; i++) y[i] = apply(act, alpha, x[i]);
 }
 
 static void backward(const nf_op_call *c)
 {
     if (!c->dx[0]) return;
     size_t n = nf_tensor_count(c->x[0]);
-    const float *x = c->x[0]->data, *dy = c->dy->data;
-    float *dx = c->dx[0]->data;
-    nf_act act = c->v->attr.act;
-    float alpha = c->v->attr.alpha;
-    int add = c->dx_add[0];
-    if (act == NF_ACT_RELU) { /* dy loaded unconditionally: a select, not a branch */
-        if (add) {
-#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
-            for (size_t i = 0; i < n; i++) {
-                float d = dy[i];
-                dx[i] += x[i] > 0 ? d : 0.0f;
-            }
-        } else {
-#pragma omp parallel for simd num_threads(c->threads) if (c->threads > 1 && n > PARALLEL_MIN)
-            for (size_t i = 0; i < n; i++) {
-                float d = dy[i];
-                dx[i] = x[i] > 0 ? d : 0.0f;
-            }
-        }
-        return;
-    }
-    for (size_t i = 0; i < n; i++) {
-        float d = dy[i] * derivative(act, alpha, x[i]);
-        dx[i] = add ? dx[i] + d : d;
+    int threads = c->threads, add = c->dx_add[0];
+    const float *x = c->x[0]->data, *y = c->y->data, *dy = c->dy->data;
+    float *dx = c->dx[0]->data, a = c->v->attr.alpha;
+    switch (c->v->attr.act) {
+    case NF_ACT_RELU: BACKWARD(v > 0 ? g : 0.0f); break;
+    case NF_ACT_LEAKY_RELU: BACKWARD(v > 0 ? g : a * g); break;
+    case NF_ACT_ELU: BACKWARD(v > 0 ? g : g * (out + a)); break;
+    case NF_ACT_SELU: BACKWARD(g * (v > 0 ? SELU_SCALE : out + SELU_SCALE * SELU_ALPHA)); break;
+    case NF_ACT_SIGMOID: BACKWARD(g * out * (1.0f - out)); break;
+    case NF_ACT_TANH: BACKWARD(g * (1.0f - out * out)); break;
+    default: BACKWARD(g); break;
     }
 }
 

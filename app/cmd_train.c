@@ -191,7 +191,9 @@ int nf_cmd_train(int argc, char **argv)
         fflush(stdout);
         st = train_and_report(&o, &data, g);
     }
-    if (st) fprintf(stderr, "nasfit train: %s\n", st == NF_ERR_INTERRUPTED ? "stopped" : nf_last_error());
+    if (st == NF_ERR_INTERRUPTED) fprintf(stderr, "nasfit train: stopped\n");
+    else if (st == NF_ERR_DIVERGED) fprintf(stderr, "nasfit train: %s; try a lower --lr\n", nf_last_error());
+    else if (st) fprintf(stderr, "nasfit train: %s\n", nf_last_error());
     nf_graph_destroy(g);
     nf_ds_splits_free(&data);
     return st ? 1 : 0;

@@ -19,6 +19,7 @@ typedef enum nf_status {
     NF_ERR_SOLVER,     /* the MILP solver failed for another reason */
     NF_ERR_DB,         /* the run store (SQLite) failed */
     NF_ERR_INTERRUPTED,/* stopped by a signal */
+    NF_ERR_DIVERGED,   /* training gave a loss that is not finite (nan or inf) */
     NF_STATUS_COUNT
 } nf_status;
 

@@ -1,5 +1,6 @@
 #include "engine/train.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,10 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
     while ((n = fetch(e, source, user, labels)) > 0) {
         float loss;
         nf_train_step(e, g, n, labels, &p->optim, rng, &loss);
+        if (!isfinite(loss)) {
+            st = nf_fail(NF_ERR_DIVERGED, "training diverged at step %ld of the epoch (loss %g)", steps + 1, loss);
+            break;
+        }
         /* The executor still holds this step's activations and gradients. */
         if (p->value_every > 0 && steps % p->value_every == 0 && (st = nf_value_update(g, e, n, p->value_decay)))
             break;

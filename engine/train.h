@@ -30,7 +30,9 @@ void nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_o
                    nf_rng *rng, float *loss);
 
 /* A pass over every batch of source. mean_loss (may be NULL) receives the
- * mean training loss over the images seen. */
+ * mean training loss over the images seen. Stops at the first step whose
+ * loss is not finite with NF_ERR_DIVERGED (the weights are then not usable;
+ * the detail names the step), rather than training on for nothing. */
 nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
                          const nf_train_params *p, nf_rng *rng, double *mean_loss);
 

@@ -362,6 +362,34 @@ static void test_small_cnn_learns(void **state)
     nf_graph_destroy(g);
 }
 
+/* A weight gone NaN makes the first loss NaN: the epoch stops right there
+ * with NF_ERR_DIVERGED and says at which step, instead of training on. */
+static void test_training_stops_when_loss_diverges(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    nf_graph_create(1, 8, 8, &g);
+    int at = nf_graph_act(g, nf_graph_conv(g, 0, 4, 3, 1, 1), NF_ACT_RELU);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, at), 4, 1);
+    nf_rng rng = test_rng(8);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    nf_exec *e;
+    assert_int_equal(nf_exec_create(g, 8, &e), NF_OK);
+    nf_train_params p = nf_train_defaults();
+    blob_task task = {.batches_left = 5};
+    nf_rng_seed(&task.rng, 9, 0, NF_RNG_TEST);
+    double loss;
+    assert_int_equal(nf_train_epoch(e, g, blob_batch, &task, &p, &rng, &loss), NF_OK);
+    assert_true(isfinite(loss));
+    g->param[g->n_param - 1] = NAN; /* the last output bias */
+    task.batches_left = 5;
+    assert_int_equal(nf_train_epoch(e, g, blob_batch, &task, &p, &rng, &loss), NF_ERR_DIVERGED);
+    assert_int_equal(task.batches_left, 4); /* one batch taken, no more */
+    assert_non_null(strstr(nf_last_error(), "step 1 "));
+    nf_exec_destroy(e);
+    nf_graph_destroy(g);
+}
+
 /* Three fixed batches of 4 random 4x4 images. */
 typedef struct fixed_batches { int next; uint64_t seed; } fixed_batches;
 
@@ -432,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_optimiser_first_steps),
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_small_cnn_learns),
+        cmocka_unit_test(test_training_stops_when_loss_diverges),
         cmocka_unit_test(test_refresh_batchnorm_averages_batches),
         cmocka_unit_test(test_reference_cnn_shape),
     };

@@ -55,10 +55,21 @@ static nf_status shape(const nf_vertex *v, int in_h, int in_w, int *h, int *w)
     return NF_OK;
 }
 
+/* A 1x1 stride-1 convolution's input is its own column matrix: row c of
+ * images [n0, n0+nb) is x + (c*n + n0)*area, rows n*area apart, so the GEMMs
+ * read x and write dx directly, with no im2col, col2im or zeroing. */
+static int direct(const geometry *g) { return g->k == 1 && g->stride == 1; }
+
+/* Floats of one column buffer (none when direct). */
+static size_t col_floats(const geometry *g)
+{
+    return direct(g) ? 0 : (size_t)g->rows * g->chunk * g->ho * g->wo;
+}
+
 /* Per slice: columns, their gradient, a partial weight gradient. */
 static size_t slice_floats(const nf_vertex *v, const geometry *g)
 {
-    return 2 * (size_t)g->rows * g->chunk * g->ho * g->wo + weight_count(v);
+    return 2 * col_floats(g) + weight_count(v);
 }
 
 static size_t work_floats(const nf_vertex *v, int n, int h, int w)
@@ -168,10 +179,11 @@ static void forward_im2col(const nf_op_call *c)
         slice_range(g.n, s, &first, &last);
         for (int n0 = first; n0 < last; n0 += g.chunk) {
             int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
-            im2col(&g, x->data, n0, nb, cols);
+            const float *b = direct(&g) ? x->data + (size_t)n0 * area : cols;
+            int ldb = direct(&g) ? (int)plane : nb * (int)area;
+            if (!direct(&g)) im2col(&g, x->data, n0, nb, cols);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, nb * (int)area, g.rows,
-                        1.0f, c->param, g.rows, cols, nb * (int)area, 0.0f,
-                        c->y->data + (size_t)n0 * area, (int)plane);
+                        1.0f, c->param, g.rows, b, ldb, 0.0f, c->y->data + (size_t)n0 * area, (int)plane);
         }
     }
 }
@@ -183,21 +195,29 @@ static void backward_im2col(const nf_op_call *c)
     geometry g = geometry_of(v, x->n, x->h, x->w);
     size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area, nw = weight_count(v);
     int used[NF_SLICES] = {0};
-    nf_op_dx_begin(c, 0); /* col2im adds */
+    if (!direct(&g)) nf_op_dx_begin(c, 0); /* col2im adds */
 #pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
     for (int s = 0; s < NF_SLICES; s++) {
         float *cols = c->work + s * slice_floats(v, &g);
-        float *dcols = cols + (size_t)g.rows * g.chunk * area, *dw = dcols + (size_t)g.rows * g.chunk * area;
+        float *dcols = cols + col_floats(&g), *dw = dcols + col_floats(&g);
         int first, last;
         slice_range(g.n, s, &first, &last);
         for (int n0 = first; n0 < last; n0 += g.chunk) {
             int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
             const float *dy = c->dy->data + (size_t)n0 * area;
-            im2col(&g, x->data, n0, nb, cols);
+            const float *b = direct(&g) ? x->data + (size_t)n0 * area : cols;
+            int ldb = direct(&g) ? (int)plane : nb * (int)area;
+            if (!direct(&g)) im2col(&g, x->data, n0, nb, cols);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, g.rows, nb * (int)area,
-                        1.0f, dy, (int)plane, cols, nb * (int)area, used[s] ? 1.0f : 0.0f, dw, g.rows);
+                        1.0f, dy, (int)plane, b, ldb, used[s] ? 1.0f : 0.0f, dw, g.rows);
             used[s] = 1;
             if (!c->dx[0]) continue;
+            if (direct(&g)) {
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.rows, nb * (int)area, v->nout,
+                            1.0f, c->param, g.rows, dy, (int)plane, c->dx_add[0] ? 1.0f : 0.0f,
+                            c->dx[0]->data + (size_t)n0 * area, (int)plane);
+                continue;
+            }
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, g.rows, nb * (int)area, v->nout,
                         1.0f, c->param, g.rows, dy, (int)plane, 0.0f, dcols, nb * (int)area);
             col2im(&g, dcols, n0, nb, c->dx[0]->data);
@@ -205,7 +225,7 @@ static void backward_im2col(const nf_op_call *c)
     }
     for (int s = 0; s < NF_SLICES; s++) { /* partial weight gradients, in slice order */
         if (!used[s]) continue;
-        const float *dw = c->work + s * slice_floats(v, &g) + 2 * (size_t)g.rows * g.chunk * area;
+        const float *dw = c->work + s * slice_floats(v, &g) + 2 * col_floats(&g);
         for (size_t i = 0; i < nw; i++) c->grad[i] += dw[i];
     }
 }

@@ -117,15 +117,67 @@ static void head(nf_graph *g, int at)
 static void test_conv_kernels_and_strides(void **state)
 {
     (void)state;
-    int kernels[] = {1, 3, 5, 7};
-    for (int k = 0; k < 4; k++)
-        for (int stride = 1; stride <= 2; stride++)
-            for (int bias = 0; bias <= 1; bias++) {
-                int at;
-                nf_graph *g = stem(7, &at);
-                at = nf_graph_conv(g, at, 4, kernels[k], stride, bias);
-                head(g, at);
-                check_gradients(g, 100 + k * 4 + stride * 2 + bias, 1e-2, 2e-3);
+    int kernels[] = {1, 3, 5, 7}, sizes[] = {1, 2, 5, 7}; /* images smaller than the kernel too */
+    for (int z = 0; z < 4; z++)
+        for (int k = 0; k < 4; k++)
+            for (int stride = 1; stride <= 2; stride++)
+                for (int bias = 0; bias <= 1; bias++) {
+                    int at;
+                    nf_graph *g = stem(sizes[z], &at);
+                    at = nf_graph_conv(g, at, 4, kernels[k], stride, bias);
+                    head(g, at);
+                    check_gradients(g, 100 + z * 16 + k * 4 + stride * 2 + bias, 1e-2, 2e-3);
+                }
+}
+
+/* The convolution's output equals the textbook sum, for every kernel size
+ * and stride, on images wider than tall and smaller than the kernel. (The
+ * gradient checks alone would pass a convolution that is wrong the same
+ * way in forward and backward.) */
+static void test_conv_matches_direct_sum(void **state)
+{
+    (void)state;
+    int shapes[][2] = {{1, 1}, {2, 3}, {4, 7}, {7, 5}, {9, 10}};
+    for (int z = 0; z < 5; z++)
+        for (int k = 1; k <= 7; k += 2)
+            for (int s = 1; s <= 2; s++) {
+                int h = shapes[z][0], w = shapes[z][1], cin = 2, cout = 3, p = k / 2;
+                nf_graph *g;
+                assert_int_equal(nf_graph_create(cin, h, w, &g), NF_OK);
+                int conv = nf_graph_conv(g, 0, cout, k, s, 1);
+                assert_true(nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, conv), 2, 1) > 0);
+                nf_rng rng;
+                nf_rng_seed(&rng, (uint64_t)(z * 100 + k * 10 + s), 0, NF_RNG_TEST);
+                assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+                const float *W = g->param + g->v[conv].param_off, *b = W + (size_t)cout * cin * k * k;
+                nf_exec *e;
+                assert_int_equal(nf_exec_create(g, BATCH, &e), NF_OK);
+                nf_tensor *x = nf_exec_input(e);
+                for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
+                nf_exec_forward(e, g, BATCH, 0, NULL);
+                const nf_tensor *y = nf_exec_vertex_output(e, conv);
+                assert_int_equal(y->h, (h - 1) / s + 1);
+                assert_int_equal(y->w, (w - 1) / s + 1);
+                for (int o = 0; o < cout; o++)
+                    for (int n = 0; n < BATCH; n++)
+                        for (int oy = 0; oy < y->h; oy++)
+                            for (int ox = 0; ox < y->w; ox++) {
+                                double want = b[o];
+                                for (int c = 0; c < cin; c++)
+                                    for (int ky = 0; ky < k; ky++)
+                                        for (int kx = 0; kx < k; kx++) {
+                                            int iy = oy * s - p + ky, ix = ox * s - p + kx;
+                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
+                                            want += (double)W[((o * cin + c) * k + ky) * k + kx] *
+                                                    x->data[(((size_t)c * BATCH + n) * h + iy) * w + ix];
+                                        }
+                                float got = y->data[(((size_t)o * BATCH + n) * y->h + oy) * y->w + ox];
+                                if (fabs(got - want) > 1e-4)
+                                    fail_msg("%dx%d k%d s%d: y[%d][%d][%d][%d] = %g, want %g", h, w, k, s, o, n, oy,
+                                             ox, got, want);
+                            }
+                nf_exec_destroy(e);
+                nf_graph_destroy(g);
             }
 }
 
@@ -430,6 +482,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels_and_strides),
+        cmocka_unit_test(test_conv_matches_direct_sum),
         cmocka_unit_test(test_conv_winograd_chunks),
         cmocka_unit_test(test_conv_winograd_matches_im2col),
         cmocka_unit_test(test_dense),

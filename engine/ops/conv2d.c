@@ -94,33 +94,40 @@ static void identity(const nf_vertex *v, float *param)
     for (int o = 0; o < v->nout; o++) param[((size_t)o * v->nin + o) * k * k + centre] = 1.0f;
 }
 
+/* The output columns [lo, hi) whose input column ox*stride - pad + kx lies
+ * inside the image (0 <= ix < w); the others read padding. */
+static void valid_columns(const geometry *g, int kx, int *lo, int *hi)
+{
+    int first = g->pad - kx, last = g->w - 1 + g->pad - kx; /* ox*stride must lie in [first, last] */
+    *lo = first > 0 ? (first + g->stride - 1) / g->stride : 0;
+    *hi = last < 0 ? 0 : last / g->stride + 1;
+    if (*hi > g->wo) *hi = g->wo;
+    if (*hi < *lo) *hi = *lo;
+}
+
 /* cols[(c*k+ky)*k+kx][i*ho*wo + oy*wo + ox] = x[c][n0+i][oy*s-p+ky][ox*s-p+kx] (0 outside). */
 static void im2col(const geometry *g, const float *x, int n0, int nb, float *cols)
 {
     size_t row_len = (size_t)nb * g->ho * g->wo;
+    int s = g->stride;
     for (int c = 0; c < g->c; c++)
         for (int ky = 0; ky < g->k; ky++)
             for (int kx = 0; kx < g->k; kx++) {
                 float *row = cols + ((size_t)(c * g->k + ky) * g->k + kx) * row_len;
+                int lo, hi, off = kx - g->pad;
+                valid_columns(g, kx, &lo, &hi);
                 for (int i = 0; i < nb; i++) {
                     const float *plane = x + ((size_t)c * g->n + n0 + i) * g->h * g->w;
                     for (int oy = 0; oy < g->ho; oy++) {
-                        int iy = oy * g->stride - g->pad + ky;
+                        int iy = oy * s - g->pad + ky;
                         float *out = row + ((size_t)i * g->ho + oy) * g->wo;
                         if (iy < 0 || iy >= g->h) { memset(out, 0, (size_t)g->wo * sizeof(float)); continue; }
                         const float *line = plane + (size_t)iy * g->w;
-                        if (g->stride == 1) { /* valid ox are one run: ix = ox + kx - pad */
-                            int lo = g->pad - kx > 0 ? g->pad - kx : 0;
-                            int hi = g->w + g->pad - kx < g->wo ? g->w + g->pad - kx : g->wo;
-                            for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
-                            if (hi > lo) memcpy(out + lo, line + lo + kx - g->pad, (size_t)(hi - lo) * sizeof(float));
-                            for (int ox = hi > lo ? hi : lo; ox < g->wo; ox++) out[ox] = 0.0f;
-                            continue;
-                        }
-                        for (int ox = 0; ox < g->wo; ox++) {
-                            int ix = ox * g->stride - g->pad + kx;
-                            out[ox] = (ix >= 0 && ix < g->w) ? line[ix] : 0.0f;
-                        }
+                        for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
+                        if (s == 1) memcpy(out + lo, line + lo + off, (size_t)(hi - lo) * sizeof(float));
+                        else
+                            for (int ox = lo; ox < hi; ox++) out[ox] = line[ox * s + off];
+                        for (int ox = hi; ox < g->wo; ox++) out[ox] = 0.0f;
                     }
                 }
             }
@@ -130,28 +137,25 @@ static void im2col(const geometry *g, const float *x, int n0, int nb, float *col
 static void col2im(const geometry *g, const float *cols, int n0, int nb, float *dx)
 {
     size_t row_len = (size_t)nb * g->ho * g->wo;
+    int s = g->stride;
     for (int c = 0; c < g->c; c++)
         for (int ky = 0; ky < g->k; ky++)
             for (int kx = 0; kx < g->k; kx++) {
                 const float *row = cols + ((size_t)(c * g->k + ky) * g->k + kx) * row_len;
+                int lo, hi, off = kx - g->pad;
+                valid_columns(g, kx, &lo, &hi);
                 for (int i = 0; i < nb; i++) {
                     float *plane = dx + ((size_t)c * g->n + n0 + i) * g->h * g->w;
                     for (int oy = 0; oy < g->ho; oy++) {
-                        int iy = oy * g->stride - g->pad + ky;
+                        int iy = oy * s - g->pad + ky;
                         if (iy < 0 || iy >= g->h) continue;
                         const float *in = row + ((size_t)i * g->ho + oy) * g->wo;
                         float *line = plane + (size_t)iy * g->w;
-                        if (g->stride == 1) {
-                            int lo = g->pad - kx > 0 ? g->pad - kx : 0;
-                            int hi = g->w + g->pad - kx < g->wo ? g->w + g->pad - kx : g->wo;
-                            float *dst = line + kx - g->pad;
+                        if (s == 1) {
 #pragma omp simd
-                            for (int ox = lo; ox < hi; ox++) dst[ox] += in[ox];
-                            continue;
-                        }
-                        for (int ox = 0; ox < g->wo; ox++) {
-                            int ix = ox * g->stride - g->pad + kx;
-                            if (ix >= 0 && ix < g->w) line[ix] += in[ox];
+                            for (int ox = lo; ox < hi; ox++) line[ox + off] += in[ox];
+                        } else {
+                            for (int ox = lo; ox < hi; ox++) line[ox * s + off] += in[ox];
                         }
                     }
                 }

@@ -1,11 +1,12 @@
 /* nasfit data [SPEC] [options]: load a data set exactly as fit would
  * (nf_ds_prepare) and describe what was found. */
-#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "datasets/prepare.h"
 
@@ -30,16 +31,6 @@ static void usage(FILE *f)
             NF_DS_DEFAULT_PATH);
 }
 
-static int parse_long(const char *s, long min, long max, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || end == s || *end || v < min || v > max) return 0;
-    *out = v;
-    return 1;
-}
-
 static int parse_size(const char *s, nf_ds_load_options *load)
 {
     int h, w, used = 0;
@@ -54,31 +45,24 @@ static int parse_size(const char *s, nf_ds_load_options *load)
 /* Reads one option and its value; returns 0 on bad usage (message printed). */
 static int parse_option(const char *name, const char *value, nf_ds_prepare_options *opt)
 {
-    long v;
-    char *end;
     if (!value) {
         fprintf(stderr, "nasfit data: %s needs a value\n", name);
         return 0;
     }
-    if (!strcmp(name, "--val-fraction")) {
-        opt->val_fraction = strtod(value, &end);
-        if (end != value && !*end && opt->val_fraction >= 0 && opt->val_fraction < 1) return 1;
-        fprintf(stderr, "nasfit data: --val-fraction %s is not a number in [0, 1)\n", value);
-    } else if (!strcmp(name, "--seed")) {
-        unsigned long long s;
-        errno = 0;
-        s = strtoull(value, &end, 10);
-        if (!errno && end != value && !*end && value[0] != '-') { opt->seed = s; return 1; }
-        fprintf(stderr, "nasfit data: --seed %s is not a non-negative integer\n", value);
-    } else if (!strcmp(name, "--train-limit")) {
-        if (parse_long(value, 1, 2147483647L, &v)) { opt->train_limit = (int)v; return 1; }
-        fprintf(stderr, "nasfit data: --train-limit %s is not a positive integer\n", value);
-    } else if (!strcmp(name, "--size")) {
+    if (!strcmp(name, "--val-fraction")) return nf_arg_double("data", name, value, 0, 0.99, &opt->val_fraction);
+    if (!strcmp(name, "--seed")) {
+        unsigned long long seed;
+        if (!nf_arg_seed("data", name, value, &seed)) return 0;
+        opt->seed = seed;
+        return 1;
+    }
+    if (!strcmp(name, "--train-limit")) return nf_arg_int("data", name, value, 1, INT_MAX, &opt->train_limit);
+    if (!strcmp(name, "--size")) {
         if (parse_size(value, &opt->load)) return 1;
         fprintf(stderr, "nasfit data: --size %s is not HxW (e.g. 32x32)\n", value);
-    } else {
-        fprintf(stderr, "nasfit data: unknown option %s (see nasfit data --help)\n", name);
+        return 0;
     }
+    fprintf(stderr, "nasfit data: unknown option %s (see nasfit data --help)\n", name);
     return 0;
 }
 

@@ -4,10 +4,13 @@
  * this is what `make run` does; it is also the engine's learning check
  * against PyTorch. */
 #include <getopt.h>
+#include <limits.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/args.h"
 #include "app/commands.h"
 #include "app/progress.h"
 #include "app/signals.h"
@@ -21,7 +24,7 @@
 typedef struct train_options {
     const char *data;  /* data set spec; NULL = fashion-mnist */
     int epochs, batch, threads, train_limit;
-    float lr;
+    double lr;
     unsigned long long seed;
 } train_options;
 
@@ -55,28 +58,21 @@ static int parse(int argc, char **argv, train_options *o)
     optind = 1;
     int c, which = 0;
     while ((c = getopt_long(argc, argv, "", longs, &which)) != -1) {
-        char *end = NULL;
+        int ok = 1;
         switch (c) {
         case 'd': o->data = optarg; break;
-        case 'e': o->epochs = (int)strtol(optarg, &end, 10); break;
-        case 'b': o->batch = (int)strtol(optarg, &end, 10); break;
-        case 'l': o->lr = strtof(optarg, &end); break;
-        case 's': o->seed = strtoull(optarg, &end, 10); break;
-        case 't': o->threads = (int)strtol(optarg, &end, 10); break;
-        case 'n': o->train_limit = (int)strtol(optarg, &end, 10); break;
+        case 'e': ok = nf_arg_int("train", "--epochs", optarg, 1, 1000000, &o->epochs); break;
+        case 'b': ok = nf_arg_int("train", "--batch", optarg, 1, 65536, &o->batch); break;
+        case 'l': ok = nf_arg_double("train", "--lr", optarg, 1e-10, 1e3, &o->lr); break;
+        case 's': ok = nf_arg_seed("train", "--seed", optarg, &o->seed); break;
+        case 't': ok = nf_arg_int("train", "--threads", optarg, 1, 1024, &o->threads); break;
+        case 'n': ok = nf_arg_int("train", "--train-limit", optarg, 0, INT_MAX, &o->train_limit); break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 2;
         }
-        if (end && *end) {
-            fprintf(stderr, "nasfit train: --%s: '%s' is not a number\n", longs[which].name, optarg);
-            return 2;
-        }
+        if (!ok) return 2;
     }
     if (optind < argc) { fprintf(stderr, "nasfit train: unexpected argument '%s'\n", argv[optind]); return 2; }
-    if (o->epochs < 1 || o->batch < 1 || o->threads < 1 || o->train_limit < 0 || !(o->lr > 0)) {
-        fprintf(stderr, "nasfit train: --epochs, --batch, --threads and --lr must be positive\n");
-        return 2;
-    }
     return 0;
 }
 
@@ -116,7 +112,7 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
         goto done;
     nf_exec_set_threads(e, o->threads);
     nf_train_params p = nf_train_defaults();
-    p.optim.lr = o->lr;
+    p.optim.lr = (float)o->lr;
     nf_rng rng;
     nf_rng_seed(&rng, o->seed, 0, NF_RNG_DROPOUT);
     double started = nf_now();
@@ -156,6 +152,9 @@ int nf_cmd_train(int argc, char **argv)
     train_options o;
     int bad = parse(argc, argv, &o);
     if (bad) return bad;
+    if (o.threads > omp_get_num_procs())
+        fprintf(stderr, "nasfit train: note: %d threads on %d cores; more threads than cores only slows training\n",
+                o.threads, omp_get_num_procs());
     nf_signals_install();
     /* The whole training part is trained on; the test part (or, for a
      * data set without one, a held-out 10 %) is what accuracy is measured on. */

@@ -101,6 +101,7 @@ static void valid_columns(const geometry *g, int kx, int *lo, int *hi)
     int first = g->pad - kx, last = g->w - 1 + g->pad - kx; /* ox*stride must lie in [first, last] */
     *lo = first > 0 ? (first + g->stride - 1) / g->stride : 0;
     *hi = last < 0 ? 0 : last / g->stride + 1;
+    if (*lo > g->wo) *lo = g->wo; /* an image narrower than the kernel's reach */
     if (*hi > g->wo) *hi = g->wo;
     if (*hi < *lo) *hi = *lo;
 }
@@ -124,8 +125,9 @@ static void im2col(const geometry *g, const float *x, int n0, int nb, float *col
                         if (iy < 0 || iy >= g->h) { memset(out, 0, (size_t)g->wo * sizeof(float)); continue; }
                         const float *line = plane + (size_t)iy * g->w;
                         for (int ox = 0; ox < lo; ox++) out[ox] = 0.0f;
-                        if (s == 1) memcpy(out + lo, line + lo + off, (size_t)(hi - lo) * sizeof(float));
-                        else
+                        if (s == 1) {
+                            if (hi > lo) memcpy(out + lo, line + lo + off, (size_t)(hi - lo) * sizeof(float));
+                        } else
                             for (int ox = lo; ox < hi; ox++) out[ox] = line[ox * s + off];
                         for (int ox = hi; ox < g->wo; ox++) out[ox] = 0.0f;
                     }

@@ -130,54 +130,70 @@ static void test_conv_kernels_and_strides(void **state)
                 }
 }
 
-/* The convolution's output equals the textbook sum, for every kernel size
- * and stride, on images wider than tall and smaller than the kernel. (The
- * gradient checks alone would pass a convolution that is wrong the same
- * way in forward and backward.) */
-static void test_conv_matches_direct_sum(void **state)
+/* Output (o, n, oy, ox) of a convolution by its definition: bias plus the
+ * weighted sum over the in-image part of the window. */
+static double conv_by_definition(const float *W, const float *b, const nf_tensor *x, int k, int s, int o, int n,
+                                 int oy, int ox)
+{
+    double sum = b[o];
+    for (int c = 0; c < x->c; c++)
+        for (int ky = 0; ky < k; ky++)
+            for (int kx = 0; kx < k; kx++) {
+                int iy = oy * s - k / 2 + ky, ix = ox * s - k / 2 + kx;
+                if (iy < 0 || iy >= x->h || ix < 0 || ix >= x->w) continue;
+                sum += (double)W[((o * x->c + c) * k + ky) * k + kx] *
+                       x->data[(((size_t)c * x->n + n) * x->h + iy) * x->w + ix];
+            }
+    return sum;
+}
+
+/* One convolution of cin -> 3 channels on h x w images against its definition. */
+static void check_conv_by_definition(int h, int w, int cin, int k, int s)
+{
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(cin, h, w, &g), NF_OK);
+    int conv = nf_graph_conv(g, 0, 3, k, s, 1);
+    assert_true(nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, conv), 2, 1) > 0);
+    nf_rng rng;
+    nf_rng_seed(&rng, (uint64_t)(h * 10000 + w * 1000 + k * 100 + s * 10 + cin), 0, NF_RNG_TEST);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    const float *W = g->param + g->v[conv].param_off, *b = W + (size_t)3 * cin * k * k;
+    nf_exec *e;
+    assert_int_equal(nf_exec_create(g, BATCH, &e), NF_OK);
+    nf_tensor *x = nf_exec_input(e);
+    for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
+    nf_exec_forward(e, g, BATCH, 0, NULL);
+    const nf_tensor *y = nf_exec_vertex_output(e, conv);
+    assert_int_equal(y->h, (h - 1) / s + 1);
+    assert_int_equal(y->w, (w - 1) / s + 1);
+    for (int o = 0; o < 3; o++)
+        for (int n = 0; n < BATCH; n++)
+            for (int oy = 0; oy < y->h; oy++)
+                for (int ox = 0; ox < y->w; ox++) {
+                    double want = conv_by_definition(W, b, x, k, s, o, n, oy, ox);
+                    float got = y->data[(((size_t)o * BATCH + n) * y->h + oy) * y->w + ox];
+                    if (fabs(got - want) > 1e-4)
+                        fail_msg("%dx%d c%d k%d s%d: y[%d][%d][%d][%d] = %g, want %g", h, w, cin, k, s, o, n, oy,
+                                 ox, got, want);
+                }
+    nf_exec_destroy(e);
+    nf_graph_destroy(g);
+}
+
+/* The convolution's output equals its definition for every kernel size and
+ * stride, on images wider than tall and smaller than the kernel, by im2col
+ * (2 input channels) and by Winograd where it applies (5 channels, 3x3
+ * stride 1). The gradient checks alone would pass a convolution that is
+ * wrong the same way in forward and backward. */
+static void test_conv_matches_definition(void **state)
 {
     (void)state;
     int shapes[][2] = {{1, 1}, {2, 3}, {4, 7}, {7, 5}, {9, 10}};
     for (int z = 0; z < 5; z++)
         for (int k = 1; k <= 7; k += 2)
             for (int s = 1; s <= 2; s++) {
-                int h = shapes[z][0], w = shapes[z][1], cin = 2, cout = 3, p = k / 2;
-                nf_graph *g;
-                assert_int_equal(nf_graph_create(cin, h, w, &g), NF_OK);
-                int conv = nf_graph_conv(g, 0, cout, k, s, 1);
-                assert_true(nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, conv), 2, 1) > 0);
-                nf_rng rng;
-                nf_rng_seed(&rng, (uint64_t)(z * 100 + k * 10 + s), 0, NF_RNG_TEST);
-                assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
-                const float *W = g->param + g->v[conv].param_off, *b = W + (size_t)cout * cin * k * k;
-                nf_exec *e;
-                assert_int_equal(nf_exec_create(g, BATCH, &e), NF_OK);
-                nf_tensor *x = nf_exec_input(e);
-                for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
-                nf_exec_forward(e, g, BATCH, 0, NULL);
-                const nf_tensor *y = nf_exec_vertex_output(e, conv);
-                assert_int_equal(y->h, (h - 1) / s + 1);
-                assert_int_equal(y->w, (w - 1) / s + 1);
-                for (int o = 0; o < cout; o++)
-                    for (int n = 0; n < BATCH; n++)
-                        for (int oy = 0; oy < y->h; oy++)
-                            for (int ox = 0; ox < y->w; ox++) {
-                                double want = b[o];
-                                for (int c = 0; c < cin; c++)
-                                    for (int ky = 0; ky < k; ky++)
-                                        for (int kx = 0; kx < k; kx++) {
-                                            int iy = oy * s - p + ky, ix = ox * s - p + kx;
-                                            if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue;
-                                            want += (double)W[((o * cin + c) * k + ky) * k + kx] *
-                                                    x->data[(((size_t)c * BATCH + n) * h + iy) * w + ix];
-                                        }
-                                float got = y->data[(((size_t)o * BATCH + n) * y->h + oy) * y->w + ox];
-                                if (fabs(got - want) > 1e-4)
-                                    fail_msg("%dx%d k%d s%d: y[%d][%d][%d][%d] = %g, want %g", h, w, k, s, o, n, oy,
-                                             ox, got, want);
-                            }
-                nf_exec_destroy(e);
-                nf_graph_destroy(g);
+                check_conv_by_definition(shapes[z][0], shapes[z][1], 2, k, s);
+                check_conv_by_definition(shapes[z][0], shapes[z][1], 5, k, s);
             }
 }
 
@@ -482,7 +498,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels_and_strides),
-        cmocka_unit_test(test_conv_matches_direct_sum),
+        cmocka_unit_test(test_conv_matches_definition),
         cmocka_unit_test(test_conv_winograd_chunks),
         cmocka_unit_test(test_conv_winograd_matches_im2col),
         cmocka_unit_test(test_dense),

@@ -362,6 +362,71 @@ static void test_small_cnn_learns(void **state)
     nf_graph_destroy(g);
 }
 
+/* input(3, 32x32) -> conv3 16, bn, elu -> + (conv1 16, relu) -> maxpool ->
+ * [conv5 s2 24, bn, tanh] ++ [conv1 s2 8] -> avgpool -> dropout -> gap ->
+ * dense 10: every op kind, large enough that the elementwise and batchnorm
+ * passes split between threads. */
+static nf_graph *every_op_graph(void)
+{
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(3, 32, 32, &g), NF_OK);
+    int a = nf_graph_act(g, nf_graph_batchnorm(g, nf_graph_conv(g, 0, 16, 3, 1, 0)), NF_ACT_ELU);
+    int sum[2] = {a, nf_graph_act(g, nf_graph_conv(g, a, 16, 1, 1, 1), NF_ACT_RELU)}, added, joined;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, sum, 2, &added), NF_OK);
+    int pooled = nf_graph_unary(g, NF_OP_MAXPOOL, added);
+    int both[2] = {nf_graph_act(g, nf_graph_batchnorm(g, nf_graph_conv(g, pooled, 24, 5, 2, 0)), NF_ACT_TANH),
+                   nf_graph_conv(g, pooled, 8, 1, 2, 1)};
+    assert_int_equal(nf_graph_append(g, NF_OP_CONCAT, NULL, 0, both, 2, &joined), NF_OK);
+    int dropped = nf_graph_unary(g, NF_OP_DROPOUT, nf_graph_unary(g, NF_OP_AVGPOOL, joined));
+    assert_true(nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, dropped), 10, 1) > 0);
+    nf_rng rng = test_rng(3);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    return g;
+}
+
+/* Three training steps of every_op_graph on `threads` threads; the
+ * parameters afterwards go to params, the losses to losses. */
+static void train_three_steps(int threads, float *params, float *losses)
+{
+    enum { N = 16 };
+    nf_graph *g = every_op_graph();
+    nf_exec *e;
+    assert_int_equal(nf_exec_create(g, N, &e), NF_OK);
+    nf_exec_set_threads(e, threads);
+    nf_rng data = test_rng(4), dropout = test_rng(5);
+    nf_optim o = nf_optim_defaults(NF_OPTIM_ADAM);
+    int labels[N];
+    for (int step = 0; step < 3; step++) {
+        nf_tensor *x = nf_exec_input(e);
+        for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&data);
+        for (int i = 0; i < N; i++) labels[i] = (int)nf_rng_below(&data, 10);
+        nf_train_step(e, g, N, labels, &o, &dropout, &losses[step]);
+    }
+    memcpy(params, g->param, g->n_param * sizeof(float));
+    nf_exec_destroy(e);
+    nf_graph_destroy(g);
+}
+
+/* The thread count changes nothing, to the bit (a search must give the same
+ * run on any number of cores). */
+static void test_training_is_identical_on_1_and_2_threads(void **state)
+{
+    (void)state;
+    nf_graph *g = every_op_graph();
+    size_t n = g->n_param;
+    nf_graph_destroy(g);
+    float *p1 = malloc(n * sizeof(float)), *p2 = malloc(n * sizeof(float)), l1[3], l2[3];
+    assert_non_null(p1);
+    assert_non_null(p2);
+    train_three_steps(1, p1, l1);
+    train_three_steps(2, p2, l2);
+    assert_memory_equal(l1, l2, sizeof l1);
+    assert_memory_equal(p1, p2, n * sizeof(float));
+    assert_true(isfinite(l1[2]));
+    free(p1);
+    free(p2);
+}
+
 /* A weight gone NaN makes the first loss NaN: the epoch stops right there
  * with NF_ERR_DIVERGED and says at which step, instead of training on. */
 static void test_training_stops_when_loss_diverges(void **state)
@@ -461,6 +526,7 @@ int main(void)
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_small_cnn_learns),
         cmocka_unit_test(test_training_stops_when_loss_diverges),
+        cmocka_unit_test(test_training_is_identical_on_1_and_2_threads),
         cmocka_unit_test(test_refresh_batchnorm_averages_batches),
         cmocka_unit_test(test_reference_cnn_shape),
     };

@@ -2,16 +2,9 @@
  * producing shuffled batches of 64, plain and augmented. Prints
  * `key: value` lines. */
 #include <stdio.h>
-#include <time.h>
 
+#include "app/progress.h"
 #include "datasets/datasets.h"
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 /* Microseconds per batch over `batches` batches, epochs reshuffled as they end. */
 static double batch_cost(const nf_dataset *ds, const nf_ds_norm *norm, const nf_augment *aug,
@@ -26,13 +19,13 @@ static double batch_cost(const nf_dataset *ds, const nf_ds_norm *norm, const nf_
     }
     int epoch = 0;
     nf_batcher_start_epoch(b, epoch, 1);
-    double t0 = now();
+    double t0 = nf_now();
     for (int i = 0; i < batches; i++)
         if (nf_batcher_next(b, &x, labels) == 0) {
             nf_batcher_start_epoch(b, ++epoch, 1);
             i--;
         }
-    double us = (now() - t0) * 1e6 / batches;
+    double us = (nf_now() - t0) * 1e6 / batches;
     nf_tensor_free(&x);
     nf_batcher_destroy(b);
     return us;
@@ -45,12 +38,12 @@ int main(int argc, char **argv)
     nf_ds_pair p = {0};
     for (int run = 0; run < 3; run++) {
         nf_ds_pair_free(&p);
-        double t0 = now();
+        double t0 = nf_now();
         if (nf_ds_load(spec, NULL, &p)) {
             fprintf(stderr, "bench_data: %s\n", nf_last_error());
             return 1;
         }
-        double t = now() - t0;
+        double t = nf_now() - t0;
         if (t < best) best = t;
     }
     printf("data_set: %s\n", spec);

@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "app/progress.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
 #include "engine/models.h"
@@ -34,13 +34,6 @@
 enum { BATCH = 64, SIDE = 28, CLASSES = 10, POOL = 640 };
 
 static int quick; /* fewer repetitions, for a smoke run */
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 static double peak_rss_mb(void)
 {
@@ -133,10 +126,10 @@ static double bench_train(const dataset *d, int threads, float *first, float *la
     net_train(&n, d, 3);
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = nf_now();
         float l1 = net_train(&n, d, 1);
         float l2 = net_train(&n, d, steps - 1);
-        double dt = now() - t0;
+        double dt = nf_now() - t0;
         if (r == 0 && first) *first = l1;
         if (last) *last = l2;
         if (dt < best) best = dt;
@@ -153,12 +146,12 @@ static double bench_infer(const dataset *d, int threads)
     net_train(&n, d, 2); /* non-trivial running statistics */
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = now();
+        double t0 = nf_now();
         for (int s = 0; s < steps; s++) {
             dataset_batch(d, n.e, s);
             nf_exec_forward(n.e, n.g, BATCH, 0, NULL);
         }
-        double dt = now() - t0;
+        double dt = nf_now() - t0;
         if (dt < best) best = dt;
     }
     net_free(&n);
@@ -182,12 +175,12 @@ static double bench_two_copies(const dataset *d)
         for (int r = 0; r < reps; r++) {
             double t0;
 #pragma omp barrier
-            t0 = now();
+            t0 = nf_now();
             if (mine) net_train(&n, d, steps);
 #pragma omp barrier
 #pragma omp single
             {
-                double dt = now() - t0;
+                double dt = nf_now() - t0;
                 if (dt < best) best = dt;
             }
         }
@@ -231,11 +224,11 @@ static double bench_sgemm(const gemm_shape *s, int threads)
         double flop = 2.0 * s->m * s->n * s->k;
         int calls = flop < 1e8 ? (int)(1e8 / flop) : 1; /* small shapes: many calls per timing */
         for (int r = 0; r < (quick ? 3 : 7); r++) {
-            double t0 = now();
+            double t0 = nf_now();
             for (int k = 0; k < calls; k++)
                 cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans,
                             s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
-            double dt = (now() - t0) / calls;
+            double dt = (nf_now() - t0) / calls;
             if (r > 0 && dt < best) best = dt;
         }
     }

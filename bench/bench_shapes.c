@@ -10,8 +10,8 @@
  *   bench_shapes [--quick] [SHAPE...]     (only the named shapes, e.g. elu) */
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "app/progress.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
 #include "engine/train.h"
@@ -43,13 +43,6 @@ static const shape shapes[] = {
     {"elu", {32, 32, 64, 64}, 3, 0, 0, 0, NF_ACT_ELU, 0},
     {"dense_head_256", {32, 32, 64, 64}, 3, 0, 0, 0, NF_ACT_RELU, 256},
 };
-
-static double now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec + 1e-9 * t.tv_nsec;
-}
 
 /* conv -> batchnorm -> act; the act's index, or -1. */
 static int block(nf_graph *g, int at, int nout, int kernel, int stride, nf_act act)
@@ -129,11 +122,11 @@ static double train_speed(nf_graph *g, double seconds)
     float loss;
     for (int i = 0; i < 3; i++) nf_train_step(e, g, BATCH, labels, &o, &rng, &loss); /* warm-up */
     long steps = 0;
-    double t0 = now(), t;
+    double t0 = nf_now(), t;
     do {
         nf_train_step(e, g, BATCH, labels, &o, &rng, &loss);
         steps++;
-    } while ((t = now() - t0) < seconds);
+    } while ((t = nf_now() - t0) < seconds);
     nf_exec_destroy(e);
     return steps * BATCH / t;
 }

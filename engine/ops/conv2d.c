@@ -164,6 +164,20 @@ static void col2im(const geometry *g, const float *cols, int n0, int nb, float *
             }
 }
 
+/* The column matrix of images [n0, n0+nb) and its row stride: x itself when
+ * direct, else cols filled by im2col. */
+static const float *columns(const geometry *g, const float *x, int n0, int nb, float *cols, int *ld)
+{
+    size_t area = (size_t)g->ho * g->wo;
+    if (direct(g)) {
+        *ld = (int)((size_t)g->n * area);
+        return x + (size_t)n0 * area;
+    }
+    im2col(g, x, n0, nb, cols);
+    *ld = nb * (int)area;
+    return cols;
+}
+
 /* Images [first, last) of slice s of a batch of n. */
 static void slice_range(int n, int s, int *first, int *last)
 {
@@ -185,9 +199,8 @@ static void forward_im2col(const nf_op_call *c)
         slice_range(g.n, s, &first, &last);
         for (int n0 = first; n0 < last; n0 += g.chunk) {
             int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
-            const float *b = direct(&g) ? x->data + (size_t)n0 * area : cols;
-            int ldb = direct(&g) ? (int)plane : nb * (int)area;
-            if (!direct(&g)) im2col(&g, x->data, n0, nb, cols);
+            int ldb;
+            const float *b = columns(&g, x->data, n0, nb, cols, &ldb);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, v->nout, nb * (int)area, g.rows,
                         1.0f, c->param, g.rows, b, ldb, 0.0f, c->y->data + (size_t)n0 * area, (int)plane);
         }
@@ -211,9 +224,8 @@ static void backward_im2col(const nf_op_call *c)
         for (int n0 = first; n0 < last; n0 += g.chunk) {
             int nb = last - n0 < g.chunk ? last - n0 : g.chunk;
             const float *dy = c->dy->data + (size_t)n0 * area;
-            const float *b = direct(&g) ? x->data + (size_t)n0 * area : cols;
-            int ldb = direct(&g) ? (int)plane : nb * (int)area;
-            if (!direct(&g)) im2col(&g, x->data, n0, nb, cols);
+            int ldb;
+            const float *b = columns(&g, x->data, n0, nb, cols, &ldb);
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, v->nout, g.rows, nb * (int)area,
                         1.0f, dy, (int)plane, b, ldb, used[s] ? 1.0f : 0.0f, dw, g.rows);
             used[s] = 1;

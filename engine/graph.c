@@ -42,9 +42,9 @@ nf_status nf_graph_create(int c, int h, int w, nf_graph **out)
 
 static void free_buffers(nf_graph *g)
 {
-    nf_free(g->param); nf_free(g->grad); nf_free(g->moment1); nf_free(g->moment2);
+    nf_free(g->param); nf_free(g->grad); nf_free(g->moment1); nf_free(g->moment2); nf_free(g->age);
     nf_free(g->state); nf_free(g->value);
-    g->param = g->grad = g->moment1 = g->moment2 = g->state = g->value = NULL;
+    g->param = g->grad = g->moment1 = g->moment2 = g->age = g->state = g->value = NULL;
     g->n_param = g->n_state = g->n_value = 0;
 }
 
@@ -71,7 +71,7 @@ nf_status nf_graph_clone(const nf_graph *g, nf_graph **out)
     if (!c) return nf_fail(NF_ERR_NOMEM, "cannot allocate a graph copy");
     *c = *g;
     c->v = NULL; c->cap = 0;
-    c->param = c->grad = c->moment1 = c->moment2 = c->state = c->value = NULL;
+    c->param = c->grad = c->moment1 = c->moment2 = c->age = c->state = c->value = NULL;
     c->n = 0;
     if (reserve(c, g->n)) goto nomem;
     for (int i = 0; i < g->n; i++) {
@@ -85,9 +85,10 @@ nf_status nf_graph_clone(const nf_graph *g, nf_graph **out)
     c->grad = copy_floats(g->grad, g->n_param);
     c->moment1 = copy_floats(g->moment1, g->n_param);
     c->moment2 = copy_floats(g->moment2, g->n_param);
+    c->age = copy_floats(g->age, g->n_param);
     c->state = copy_floats(g->state, g->n_state);
     c->value = copy_floats(g->value, g->n_value);
-    if (!c->param || !c->grad || !c->moment1 || !c->moment2 || !c->state || !c->value) goto nomem;
+    if (!c->param || !c->grad || !c->moment1 || !c->moment2 || !c->age || !c->state || !c->value) goto nomem;
     *out = c;
     return NF_OK;
 nomem:
@@ -271,9 +272,10 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
     if (st) return st;
     float *param = nf_alloc(n_param * sizeof(float)), *grad = nf_alloc(n_param * sizeof(float));
     float *m1 = nf_alloc(n_param * sizeof(float)), *m2 = nf_alloc(n_param * sizeof(float));
+    float *age = nf_alloc(n_param * sizeof(float));
     float *state = nf_alloc(n_state * sizeof(float)), *value = nf_alloc(n_value * sizeof(float));
-    if (!param || !grad || !m1 || !m2 || !state || !value) {
-        nf_free(param); nf_free(grad); nf_free(m1); nf_free(m2); nf_free(state); nf_free(value);
+    if (!param || !grad || !m1 || !m2 || !age || !state || !value) {
+        nf_free(param); nf_free(grad); nf_free(m1); nf_free(m2); nf_free(age); nf_free(state); nf_free(value);
         return nf_fail(NF_ERR_NOMEM, "cannot allocate %zu parameters", n_param);
     }
     size_t po = 0, so = 0, vo = 0;
@@ -286,6 +288,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
             memcpy(param + po, g->param + v->param_off, np * sizeof(float));
             memcpy(m1 + po, g->moment1 + v->param_off, np * sizeof(float));
             memcpy(m2 + po, g->moment2 + v->param_off, np * sizeof(float));
+            memcpy(age + po, g->age + v->param_off, np * sizeof(float));
             memcpy(state + so, g->state + v->state_off, ns * sizeof(float));
         } else if (d->init) {
             d->init(v, param + po, state + so, rng);
@@ -297,7 +300,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
         v->value_off = vo; vo += (size_t)v->nout;
     }
     free_buffers(g);
-    g->param = param; g->grad = grad; g->moment1 = m1; g->moment2 = m2;
+    g->param = param; g->grad = grad; g->moment1 = m1; g->moment2 = m2; g->age = age;
     g->state = state; g->value = value;
     g->n_param = n_param; g->n_state = n_state; g->n_value = n_value;
     return NF_OK;

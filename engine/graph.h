@@ -85,22 +85,28 @@ typedef struct nf_vertex {
     size_t value_off;  /* first float in the value buffer (nout floats) */
 } nf_vertex;
 
+/* Where a parameter's age stops counting: past it Adam's bias corrections
+ * are 1 in float (0.999^65536 is about 4e-29), and a float counts exactly. */
+#define NF_AGE_MAX 65536.0f
+
 typedef struct nf_graph {
     int n;             /* vertices, in topological order */
     int cap;           /* allocated vertex slots */
     nf_vertex *v;      /* the vertices */
     int next_id;       /* id the next added vertex gets */
     int in_c, in_h, in_w; /* input image shape */
-    size_t n_param;    /* floats in param, grad, moment1, moment2 */
+    size_t n_param;    /* floats in param, grad, moment1, moment2, age */
     float *param;      /* trainable parameters of every vertex */
     float *grad;       /* their gradients (accumulated by backward) */
     float *moment1;    /* optimiser state: momentum / Adam first moment */
     float *moment2;    /* optimiser state: Adam second moment */
+    float *age;        /* optimiser state: steps each parameter has taken (Adam's bias
+                          correction), capped at NF_AGE_MAX; 0 for a parameter that a
+                          mutation just created, so its first step is a fresh network's */
     size_t n_state;    /* floats in state */
     float *state;      /* non-trainable state (batchnorm running mean, variance) */
     size_t n_value;    /* floats in value */
     float *value;      /* neuron value per output neuron (EMA of |act x grad|); <0: never measured */
-    int64_t step;      /* optimiser steps taken (Adam's bias correction) */
 } nf_graph;
 
 /* ---- building ---------------------------------------------------------- */

@@ -34,28 +34,53 @@ static void sgd_family(nf_graph *g, const nf_optim *o)
     }
 }
 
+/* Adam's bias corrections for a parameter at age t, folded into the step
+ * size and eps as PyTorch does. */
+typedef struct correction { float t, step, c2; } correction;
+
+static correction correction_at(float t, const nf_optim *o)
+{
+    double c1 = 1.0 - pow(o->beta1, t);
+    return (correction){t, (float)(o->lr / c1), (float)sqrt(1.0 - pow(o->beta2, t))};
+}
+
+/* Every parameter is corrected by its own age, so one that a mutation
+ * created is stepped as in a fresh network. Ages come in long runs (a
+ * vertex, a row), so the corrections are recomputed only when it changes. */
 static void adam_family(nf_graph *g, const nf_optim *o)
 {
     float *w = g->param, *m = g->moment1, *v = g->moment2;
-    const float *dw = g->grad;
+    const float *dw = g->grad, *age = g->age;
     float b1 = o->beta1, b2 = o->beta2, eps = o->eps;
-    double t = (double)g->step;
-    /* Bias correction folded into the step size and eps, as PyTorch does. */
-    float c1 = (float)(1.0 - pow(b1, t)), c2 = (float)sqrt(1.0 - pow(b2, t));
-    float step = o->lr / c1;
     int decoupled = o->kind == NF_OPTIM_ADAMW;
     float l2 = decoupled ? 0.0f : o->weight_decay, decay = decoupled ? 1.0f - o->lr * o->weight_decay : 1.0f;
+    correction c = correction_at(1.0f, o);
     for (size_t i = 0; i < g->n_param; i++) {
+        if (age[i] != c.t) c = correction_at(age[i], o);
         float d = dw[i] + l2 * w[i];
         m[i] = b1 * m[i] + (1 - b1) * d;
         v[i] = b2 * v[i] + (1 - b2) * d * d;
-        w[i] = w[i] * decay - step * m[i] / (sqrtf(v[i]) / c2 + eps);
+        w[i] = w[i] * decay - c.step * m[i] / (sqrtf(v[i]) / c.c2 + eps);
     }
+}
+
+static void grow_older(nf_graph *g)
+{
+    for (size_t i = 0; i < g->n_param; i++) g->age[i] = fminf(g->age[i] + 1.0f, NF_AGE_MAX);
 }
 
 void nf_optim_step(nf_graph *g, const nf_optim *o)
 {
-    g->step++;
+    grow_older(g);
     if (o->kind == NF_OPTIM_ADAM || o->kind == NF_OPTIM_ADAMW) adam_family(g, o);
     else sgd_family(g, o);
+}
+
+void nf_optim_reset(nf_graph *g)
+{
+    size_t bytes = g->n_param * sizeof(float);
+    if (!bytes) return;
+    memset(g->moment1, 0, bytes);
+    memset(g->moment2, 0, bytes);
+    memset(g->age, 0, bytes);
 }

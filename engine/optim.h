@@ -26,8 +26,13 @@ typedef struct nf_optim {
 /* Defaults for kind (lr 1e-3 for Adam/AdamW, 0.01 for the SGD family). */
 nf_optim nf_optim_defaults(nf_optim_kind kind);
 
-/* One step from g->grad: updates g->param, the moments and g->step. */
+/* One step from g->grad: updates g->param, the moments and every
+ * parameter's age (g->age, which Adam's bias correction reads). */
 void nf_optim_step(nf_graph *g, const nf_optim *o);
+
+/* Forgets the optimiser state (moments and ages), as a fresh network has
+ * it: for a switch of optimiser kind, whose moments mean something else. */
+void nf_optim_reset(nf_graph *g);
 
 const char *nf_optim_name(nf_optim_kind kind);
 /* The kind named name, or NF_OPTIM_COUNT if none. */

@@ -1,11 +1,12 @@
 #include "engine/serialize.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAGIC "NFGRAPH"   /* 8 bytes with its terminating zero */
-#define VERSION 1u
+#define VERSION 2u /* 2: a step count per parameter (age) instead of one per graph */
 
 /* ==== writing ============================================================ */
 
@@ -84,12 +85,12 @@ nf_status nf_graph_serialize(const nf_graph *g, unsigned char **buf, size_t *len
     put_u32(&w, VERSION);
     put_i32(&w, g->in_c); put_i32(&w, g->in_h); put_i32(&w, g->in_w);
     put_i32(&w, g->next_id);
-    put_u64(&w, (uint64_t)g->step);
     put_i32(&w, g->n);
     for (int i = 0; i < g->n; i++) put_vertex(&w, &g->v[i]);
     put_floats(&w, g->param, g->n_param);
     put_floats(&w, g->moment1, g->n_param);
     put_floats(&w, g->moment2, g->n_param);
+    put_floats(&w, g->age, g->n_param);
     put_floats(&w, g->state, g->n_state);
     put_floats(&w, g->value, g->n_value);
     if (w.failed) {
@@ -193,7 +194,6 @@ nf_status nf_graph_deserialize(const unsigned char *buf, size_t len, nf_graph **
     if (!r.st && get_u32(&r, "version") != VERSION) bad(&r, "unsupported format version");
     int c = get_i32(&r, "input shape"), h = get_i32(&r, "input shape"), w = get_i32(&r, "input shape");
     int next_id = get_i32(&r, "next id");
-    int64_t step = (int64_t)get_u64(&r, "step");
     int n = get_i32(&r, "vertex count");
     if (r.st) return r.st;
     if (n < 2 || (size_t)n > len / 16) { bad(&r, "impossible vertex count"); return r.st; }
@@ -206,7 +206,7 @@ nf_status nf_graph_deserialize(const unsigned char *buf, size_t len, nf_graph **
     size_t n_param, n_state, n_value;
     if (!r.st && nf_graph_sizes(g, &n_param, &n_state, &n_value))
         r.st = nf_fail(NF_ERR_FORMAT, "graph data: the architecture is invalid: %s", nf_last_error());
-    if (!r.st && (n_param > len / 12 || n_state > len / 4 || n_value > len / 4))
+    if (!r.st && (n_param > len / 16 || n_state > len / 4 || n_value > len / 4))
         bad(&r, "the architecture needs more weights than the data holds");
     nf_rng unused;
     nf_rng_seed(&unused, 0, 0, 0);
@@ -216,6 +216,10 @@ nf_status nf_graph_deserialize(const unsigned char *buf, size_t len, nf_graph **
         get_floats(&r, g->param, g->n_param, "parameters");
         get_floats(&r, g->moment1, g->n_param, "first moments");
         get_floats(&r, g->moment2, g->n_param, "second moments");
+        get_floats(&r, g->age, g->n_param, "parameter ages");
+        for (size_t i = 0; i < g->n_param && !r.st; i++)
+            if (!(g->age[i] >= 0 && g->age[i] <= NF_AGE_MAX && g->age[i] == floorf(g->age[i])))
+                bad(&r, "a parameter age is not a whole number of steps");
         get_floats(&r, g->state, g->n_state, "state");
         get_floats(&r, g->value, g->n_value, "neuron values");
     }
@@ -224,7 +228,6 @@ nf_status nf_graph_deserialize(const unsigned char *buf, size_t len, nf_graph **
         if (g->v[i].id >= next_id || nf_graph_find(g, g->v[i].id) != i) bad(&r, "vertex ids are not unique");
     if (r.st) { nf_graph_destroy(g); return r.st; }
     g->next_id = next_id;
-    g->step = step;
     *out = g;
     return NF_OK;
 }

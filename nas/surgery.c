@@ -16,12 +16,12 @@ typedef struct vmap {
 
 /* The buffers being built. */
 typedef struct bufs {
-    float *param, *grad, *m1, *m2, *state, *value;
+    float *param, *grad, *m1, *m2, *age, *state, *value;
 } bufs;
 
 static void bufs_free(bufs *b)
 {
-    nf_free(b->param); nf_free(b->grad); nf_free(b->m1); nf_free(b->m2);
+    nf_free(b->param); nf_free(b->grad); nf_free(b->m1); nf_free(b->m2); nf_free(b->age);
     nf_free(b->state); nf_free(b->value);
 }
 
@@ -36,9 +36,10 @@ static int old_tap(int t, int k0, int k1)
     return ky * k0 + kx;
 }
 
-/* Copies the blocks of one vertex's parameters (or state, when moments is 0). */
+/* Copies the blocks of one vertex's parameters with their optimiser state
+ * (src, dst: param, moment1, moment2, age), or of its state when moments is 0. */
 static void copy_blocks(const nf_block *ob, const nf_block *nb, int nblocks, const nf_vertex *ov, const nf_vertex *nv,
-                        const vmap *m, const float *src[3], float *dst[3], int moments, nf_rng *rng)
+                        const vmap *m, const float *src[4], float *dst[4], int moments, nf_rng *rng)
 {
     size_t so = 0, dof = 0;
     int k0 = ov->op == NF_OP_CONV2D ? ov->attr.kernel : 1, k1 = nv->op == NF_OP_CONV2D ? nv->attr.kernel : 1;
@@ -57,7 +58,7 @@ static void copy_blocks(const nf_block *ob, const nf_block *nb, int nblocks, con
                     int ot = taps ? old_tap(t, k0, k1) : t < oin ? t : -1;
                     if (orow >= 0 && ocol >= 0 && ot >= 0) {
                         size_t s = so + ((size_t)orow * ocols + (size_t)ocol) * (size_t)oin + (size_t)ot;
-                        for (int k = 0; k < (moments ? 3 : 1); k++) dst[k][d] = src[k][s];
+                        for (int k = 0; k < (moments ? 4 : 1); k++) dst[k][d] = src[k][s];
                         continue;
                     }
                     float x = 0.0f;
@@ -66,7 +67,7 @@ static void copy_blocks(const nf_block *ob, const nf_block *nb, int nblocks, con
                         else if (nb[b].fresh == NF_FRESH_RANDOM) x = (float)(std * nf_rng_normal(rng));
                     }
                     dst[0][d] = x;
-                    if (moments) dst[1][d] = dst[2][d] = 0.0f;
+                    if (moments) dst[1][d] = dst[2][d] = dst[3][d] = 0.0f;
                 }
             }
         }
@@ -87,8 +88,9 @@ static nf_status rebuild(nf_graph *g, nf_vertex *nv, const vmap *m, nf_rng *rng)
         nv[i].value_off = nval; nval += (size_t)nv[i].nout;
     }
     bufs b = {nf_alloc(np * sizeof(float)), nf_alloc(np * sizeof(float)), nf_alloc(np * sizeof(float)),
-              nf_alloc(np * sizeof(float)), nf_alloc(ns * sizeof(float)), nf_alloc(nval * sizeof(float))};
-    if (!b.param || !b.grad || !b.m1 || !b.m2 || !b.state || !b.value) {
+              nf_alloc(np * sizeof(float)), nf_alloc(np * sizeof(float)), nf_alloc(ns * sizeof(float)),
+              nf_alloc(nval * sizeof(float))};
+    if (!b.param || !b.grad || !b.m1 || !b.m2 || !b.age || !b.state || !b.value) {
         bufs_free(&b);
         return nf_fail(NF_ERR_NOMEM, "cannot allocate %zu parameters for a mutated graph", np);
     }
@@ -100,16 +102,17 @@ static nf_status rebuild(nf_graph *g, nf_vertex *nv, const vmap *m, nf_rng *rng)
         if (d->param_blocks && nv[i].n_param) {
             int n = d->param_blocks(ov, ob);
             d->param_blocks(&nv[i], nb);
-            const float *src[3] = {have ? g->param + ov->param_off : NULL, have ? g->moment1 + ov->param_off : NULL,
-                                   have ? g->moment2 + ov->param_off : NULL};
-            float *dst[3] = {b.param + nv[i].param_off, b.m1 + nv[i].param_off, b.m2 + nv[i].param_off};
+            const float *src[4] = {have ? g->param + ov->param_off : NULL, have ? g->moment1 + ov->param_off : NULL,
+                                   have ? g->moment2 + ov->param_off : NULL, have ? g->age + ov->param_off : NULL};
+            float *dst[4] = {b.param + nv[i].param_off, b.m1 + nv[i].param_off, b.m2 + nv[i].param_off,
+                             b.age + nv[i].param_off};
             if (have) copy_blocks(ob, nb, n, ov, &nv[i], m ? &m[i] : &(vmap){0}, src, dst, 1, rng);
         }
         if (d->state_blocks && nv[i].n_state && ov->state_off != NF_GRAPH_NO_SLICE) {
             int n = d->state_blocks(ov, ob);
             d->state_blocks(&nv[i], nb);
-            const float *src[3] = {g->state + ov->state_off, NULL, NULL};
-            float *dst[3] = {b.state + nv[i].state_off, NULL, NULL};
+            const float *src[4] = {g->state + ov->state_off, NULL, NULL, NULL};
+            float *dst[4] = {b.state + nv[i].state_off, NULL, NULL, NULL};
             copy_blocks(ob, nb, n, ov, &nv[i], m ? &m[i] : &(vmap){0}, src, dst, 0, rng);
         }
         for (int k = 0; k < nv[i].nout; k++) {
@@ -118,9 +121,9 @@ static nf_status rebuild(nf_graph *g, nf_vertex *nv, const vmap *m, nf_rng *rng)
             b.value[nv[i].value_off + k] = ok ? g->value[ov->value_off + o] : -1.0f;
         }
     }
-    nf_free(g->param); nf_free(g->grad); nf_free(g->moment1); nf_free(g->moment2);
+    nf_free(g->param); nf_free(g->grad); nf_free(g->moment1); nf_free(g->moment2); nf_free(g->age);
     nf_free(g->state); nf_free(g->value);
-    g->param = b.param; g->grad = b.grad; g->moment1 = b.m1; g->moment2 = b.m2;
+    g->param = b.param; g->grad = b.grad; g->moment1 = b.m1; g->moment2 = b.m2; g->age = b.age;
     g->state = b.state; g->value = b.value;
     g->n_param = np; g->n_state = ns; g->n_value = nval;
     memcpy(g->v, nv, (size_t)g->n * sizeof *nv);

@@ -127,7 +127,7 @@ static inline double fx_max_diff(const float *a, const float *b, size_t n)
 static inline int fx_graphs_equal(const nf_graph *a, const nf_graph *b)
 {
     if (a->n != b->n || a->next_id != b->next_id || a->n_param != b->n_param || a->n_state != b->n_state ||
-        a->n_value != b->n_value || a->step != b->step || a->in_c != b->in_c)
+        a->n_value != b->n_value || a->in_c != b->in_c)
         return 0;
     for (int i = 0; i < a->n; i++) {
         const nf_vertex *x = &a->v[i], *y = &b->v[i];
@@ -139,7 +139,7 @@ static inline int fx_graphs_equal(const nf_graph *a, const nf_graph *b)
     }
     size_t fp = a->n_param * sizeof(float);
     return !memcmp(a->param, b->param, fp) && !memcmp(a->grad, b->grad, fp) && !memcmp(a->moment1, b->moment1, fp) &&
-           !memcmp(a->moment2, b->moment2, fp) && !memcmp(a->state, b->state, a->n_state * sizeof(float)) &&
+           !memcmp(a->moment2, b->moment2, fp) && !memcmp(a->age, b->age, fp) && !memcmp(a->state, b->state, a->n_state * sizeof(float)) &&
            !memcmp(a->value, b->value, a->n_value * sizeof(float));
 }
 

@@ -7,5 +7,6 @@
 
 int nf_cmd_data(int argc, char **argv);
 int nf_cmd_train(int argc, char **argv);
+int nf_cmd_fit(int argc, char **argv);
 
 #endif

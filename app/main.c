@@ -13,6 +13,7 @@ typedef struct command {
 } command;
 
 static const command commands[] = {
+    {"fit", nf_cmd_fit, "search for a network architecture by evolution and train the winner"},
     {"data", nf_cmd_data, "load a data set exactly as fit would and describe it"},
     {"train", nf_cmd_train, "train the reference CNN and report loss and test accuracy per epoch"},
 };

@@ -13,9 +13,10 @@ struct nf_batcher {
     int batch;                            /* images per batch */
     uint64_t seed;
     int *order;                           /* this epoch's image order; owned */
+    int epoch;                            /* the epoch being batched */
     int pos;                              /* next position in order */
+    int end;                              /* the epoch ends before this position */
     int last;                             /* position of the last batch returned */
-    nf_rng aug_rng;                       /* this epoch's augmentation stream */
 };
 
 nf_augment nf_augment_defaults(void) { return (nf_augment){.shift = 0, .flip = 0}; }
@@ -74,8 +75,16 @@ void nf_batcher_start_epoch(nf_batcher *b, int epoch, int shuffle)
         nf_rng_seed(&r, b->seed, (uint64_t)epoch, NF_RNG_SHUFFLE);
         nf_rng_shuffle(&r, b->order, (size_t)b->ds->n);
     }
-    nf_rng_seed(&b->aug_rng, b->seed, (uint64_t)epoch, NF_RNG_AUGMENT);
+    b->epoch = epoch;
     b->pos = b->last = 0;
+    b->end = b->ds->n;
+}
+
+void nf_batcher_seek(nf_batcher *b, int epoch, int from, int to)
+{
+    nf_batcher_start_epoch(b, epoch, 1);
+    b->end = to < 0 ? 0 : to > b->ds->n ? b->ds->n : to;
+    b->pos = b->last = from < 0 ? 0 : from > b->end ? b->end : from;
 }
 
 /* One channel plane without augmentation. */
@@ -111,18 +120,23 @@ static void put_augmented(const float *lut, const uint8_t *src, float *dst, int 
     }
 }
 
-/* Image number i of the batch of k into x (packed [C][k][H][W]). */
-static void put_image(nf_batcher *b, int image, int i, int k, float *x)
+/* Image number i of the batch of k into x (packed [C][k][H][W]), the one at
+ * `position` in the epoch's order: its augmentation draws come from a
+ * stream of (seed, epoch, position), so they do not depend on the batch
+ * size or on where batching started. */
+static void put_image(nf_batcher *b, int image, int position, int i, int k, float *x)
 {
     const nf_dataset *ds = b->ds;
     size_t plane = (size_t)ds->h * ds->w;
     const uint8_t *src = nf_ds_image(ds, image);
     int dy = 0, dx = 0, flip = 0, s = b->aug.shift;
+    nf_rng r;
+    if (s || b->aug.flip) nf_rng_seed(&r, b->seed, (uint64_t)b->epoch << 32 | (uint32_t)position, NF_RNG_AUGMENT);
     if (s) {
-        dy = (int)nf_rng_below(&b->aug_rng, 2 * (uint64_t)s + 1) - s;
-        dx = (int)nf_rng_below(&b->aug_rng, 2 * (uint64_t)s + 1) - s;
+        dy = (int)nf_rng_below(&r, 2 * (uint64_t)s + 1) - s;
+        dx = (int)nf_rng_below(&r, 2 * (uint64_t)s + 1) - s;
     }
-    if (b->aug.flip) flip = (int)(nf_rng_next(&b->aug_rng) >> 63);
+    if (b->aug.flip) flip = (int)(nf_rng_next(&r) >> 63);
     for (int c = 0; c < ds->c; c++) {
         float *dst = x + ((size_t)c * k + i) * plane;
         if (dy || dx || flip)
@@ -149,11 +163,11 @@ int nf_batcher_next(nf_batcher *b, nf_tensor *x, int *labels)
                 x->n, x->h, x->w, b->batch, ds->c, ds->h, ds->w);
         return -1;
     }
-    int k = ds->n - b->pos < b->batch ? ds->n - b->pos : b->batch;
+    int k = b->end - b->pos < b->batch ? b->end - b->pos : b->batch;
     for (int i = 0; i < k; i++) {
         int image = b->order[b->pos + i];
         if (i + 2 < k) prefetch_image(ds, b->order[b->pos + i + 2]);
-        put_image(b, image, i, k, x->data);
+        put_image(b, image, b->pos + i, i, k, x->data);
         if (labels) labels[i] = ds->labels[image];
     }
     b->last = b->pos;

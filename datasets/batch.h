@@ -37,6 +37,12 @@ void nf_batcher_destroy(nf_batcher *b);
  * depend only on (seed, epoch) too, so an epoch can be replayed. */
 void nf_batcher_start_epoch(nf_batcher *b, int epoch, int shuffle);
 
+/* Restarts in the shuffled order of `epoch` at position `from`, with the
+ * epoch ending before position `to` (both clamped to [0, images]): a slice
+ * of the epoch, batched and augmented exactly as the same positions of a
+ * whole epoch are. */
+void nf_batcher_seek(nf_batcher *b, int epoch, int from, int to);
+
 /* Fills the next k <= batch images of the epoch into x and their labels into
  * labels[0..k) (labels may be NULL) and returns k: 0 at the end of the epoch.
  * x is caller-allocated with x->c, x->h, x->w equal to the data set's and

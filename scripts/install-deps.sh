@@ -9,7 +9,7 @@
 # (shared/PERF.md: 148 against 103 GFLOP/s at 128^3 on 2 threads).
 set -e
 PACKAGES="build-essential pkg-config libopenblas-dev libglpk-dev libsqlite3-dev
-libpng-dev zlib1g-dev libcmocka-dev dataset-fashion-mnist"
+libpng-dev zlib1g-dev libcmocka-dev libinih-dev dataset-fashion-mnist"
 [ "$1" = "--bench" ] && PACKAGES="$PACKAGES python3-torch python3-numpy"
 
 missing=""

@@ -1,0 +1,51 @@
+#include "nas/cost.h"
+
+/* Forward FLOPs per image of vertex v (multiply-adds count two). */
+static double vertex_flops(const nf_graph *g, const nf_vertex *v)
+{
+    double out = (double)v->nout * v->h * v->w;
+    switch (v->op) {
+    case NF_OP_CONV2D: return 2.0 * out * v->nin * v->attr.kernel * v->attr.kernel;
+    case NF_OP_DENSE: return 2.0 * (double)v->nin * v->nout;
+    case NF_OP_INPUT: return 0;
+    default: {
+        const nf_vertex *in = &g->v[v->inputs[0]];
+        double read = (double)in->nout * in->h * in->w;
+        return read > out ? read : out; /* a pass over the larger side */
+    }
+    }
+}
+
+nf_cost nf_cost_of(const nf_graph *g)
+{
+    nf_cost c = {.params = (int64_t)g->n_param};
+    for (int i = 0; i < g->n; i++) {
+        const nf_vertex *v = &g->v[i];
+        c.flops += vertex_flops(g, v);
+        c.activation_bytes += 2.0 * sizeof(float) * v->nout * v->h * v->w; /* output and its gradient */
+    }
+    return c;
+}
+
+nf_limits nf_limits_defaults(void)
+{
+    return (nf_limits){.max_params = 1000000, .max_mflops = 300, .max_memory_mb = 1024, .max_width = 512};
+}
+
+nf_status nf_limits_check(const nf_limits *l, const nf_graph *g, int batch)
+{
+    nf_cost c = nf_cost_of(g);
+    if (l->max_params && c.params > l->max_params)
+        return nf_fail(NF_ERR_ARG, "%lld parameters exceed the limit of %lld", (long long)c.params, (long long)l->max_params);
+    if (l->max_mflops > 0 && c.flops / 1e6 > l->max_mflops)
+        return nf_fail(NF_ERR_ARG, "%.1f MFLOPs per image exceed the limit of %.1f", c.flops / 1e6, l->max_mflops);
+    double mb = c.activation_bytes * batch / 1048576.0;
+    if (l->max_memory_mb > 0 && mb > l->max_memory_mb)
+        return nf_fail(NF_ERR_ARG, "%.0f MB of activations at batch %d exceed the limit of %.0f MB", mb, batch, l->max_memory_mb);
+    for (int i = 0; l->max_width && i < g->n - 1; i++) { /* the output's size is the classes' */
+        nf_kind k = nf_graph_kind(g, i);
+        if (k == NF_KIND_LAYER && g->v[i].nout > l->max_width)
+            return nf_fail(NF_ERR_ARG, "vertex %d has %d neurons, over the limit of %d", i, g->v[i].nout, l->max_width);
+    }
+    return NF_OK;
+}

@@ -1,0 +1,34 @@
+/* What a candidate costs, computed from its architecture alone (so the
+ * guards decide the same way on every machine and at every resume), and
+ * the limits a search keeps every candidate within. */
+#ifndef NF_COST_H
+#define NF_COST_H
+
+#include <stdint.h>
+
+#include "engine/graph.h"
+
+typedef struct nf_cost {
+    int64_t params;            /* trainable parameters */
+    double flops;              /* forward FLOPs per image (a training step is about 3x) */
+    double activation_bytes;   /* bytes per image of outputs and gradients a training step holds */
+} nf_cost;
+
+/* g checked and laid out. */
+nf_cost nf_cost_of(const nf_graph *g);
+
+typedef struct nf_limits {
+    int64_t max_params;        /* 0: none */
+    double max_mflops;         /* forward MFLOPs per image; 0: none */
+    double max_memory_mb;      /* activation memory of one training batch, MB; 0: none */
+    int max_width;             /* largest nout of a layer; 0: none */
+} nf_limits;
+
+/* 1e6 parameters, 300 MFLOPs per image, 1,024 MB per batch, 512 neurons. */
+nf_limits nf_limits_defaults(void);
+
+/* NF_OK when a candidate of this architecture training with batch fits;
+ * else NF_ERR_ARG naming the limit it passes. */
+nf_status nf_limits_check(const nf_limits *l, const nf_graph *g, int batch);
+
+#endif

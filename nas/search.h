@@ -1,0 +1,139 @@
+/* The search: a population of candidates trained in parallel, scored on
+ * the validation split, selected and varied, generation after generation;
+ * then the best one trained on with a decaying learning rate and evaluated
+ * once on the test set.
+ *
+ * Its whole state is explicit (nf_search's fields below): the population
+ * with each candidate's weights, optimiser state and settings, the
+ * generation, the id counter, the best candidate so far and the time used.
+ * Every random draw comes from a stream of (seed, generation or candidate
+ * id, purpose) and generation g trains on images [g*S, (g+1)*S) of the
+ * stream of shuffled epochs, so nothing else needs saving: a search
+ * rebuilt from that state (nf_search_adopt) continues exactly as the
+ * uninterrupted one would. Training a candidate is a pure task
+ * (nas/task.h); the hooks let the caller persist every step. */
+#ifndef NF_SEARCH_H
+#define NF_SEARCH_H
+
+#include <stdint.h>
+
+#include "nas/candidate.h"
+#include "nas/task.h"
+#include "nas/variation.h"
+
+typedef enum nf_strategy {
+    NF_STRATEGY_ELITISM, /* the best `elite` survive and keep training; tournaments choose parents */
+    NF_STRATEGY_AGING    /* the youngest survive (regularized evolution); tournaments choose parents */
+} nf_strategy;
+
+typedef struct nf_search_config {
+    int population;          /* candidates per generation (8) */
+    int elite;               /* survivors per generation (2); the rest are children */
+    int tournament;          /* candidates per parent tournament (3) */
+    nf_strategy strategy;
+    int generations;         /* stop after this many (0: no limit) */
+    double time_budget;      /* seconds for the whole run, final phase included (0: no limit) */
+    double target;           /* stop once the best validation accuracy reaches it (0: never) */
+    int64_t slice_images;    /* training images per candidate per generation (10000) */
+    double final_share;      /* share of the time budget kept for the final training (0.15) */
+    double final_epochs;     /* final training without a time budget, in epochs (1) */
+    int threads;             /* candidates trained at once (2) */
+    uint64_t seed;           /* run seed (1) */
+    nf_augment aug;          /* augmentation of training images */
+    nf_settings settings;    /* initial training settings */
+    nf_variation var;        /* mutation odds, limits, search space */
+    nf_task_params task;     /* refresh images and fitness penalties (start, images, generation are set per task) */
+} nf_search_config;
+
+nf_search_config nf_search_defaults(void);
+/* NF_ERR_ARG naming the setting that is out of range. */
+nf_status nf_search_config_check(const nf_search_config *c);
+
+/* One generation's summary. */
+typedef struct nf_gen_stats {
+    int generation;
+    double best_fitness, median_fitness;
+    double best_accuracy;      /* validation accuracy of the generation's best */
+    int64_t best_id;
+    int population, failed;
+    int64_t images;            /* images trained on in this generation, all candidates */
+    double seconds;            /* wall time of the generation */
+} nf_gen_stats;
+
+/* The run's result. */
+typedef struct nf_result {
+    nf_candidate *winner;      /* the best candidate after the final training (owned by the search) */
+    int64_t final_images;      /* images of the final training (0: skipped) */
+    double val_before_final;   /* its validation accuracy before the final training */
+    double val_accuracy;       /* ... and after */
+    double test_accuracy;      /* on the test set (-1 without one) */
+} nf_result;
+
+typedef enum nf_stop_reason { NF_STOP_NONE, NF_STOP_GENERATIONS, NF_STOP_TIME, NF_STOP_TARGET, NF_STOP_SIGNAL } nf_stop_reason;
+const char *nf_stop_name(nf_stop_reason r);
+
+typedef struct nf_search nf_search;
+
+/* Callbacks, each may be NULL. A non-zero status ends the run with it
+ * (e.g. the run store could not commit). They run on one thread at a time. */
+typedef struct nf_search_hooks {
+    void *user;
+    /* The population of the current generation is made (children not yet trained). */
+    nf_status (*population_ready)(void *user, const nf_search *s);
+    /* One candidate finished its training of the current generation. */
+    nf_status (*candidate_trained)(void *user, const nf_search *s, const nf_candidate *c);
+    /* A generation is scored and the next population is made (selection done). */
+    nf_status (*generation_done)(void *user, const nf_search *s, const nf_gen_stats *st);
+    /* The final training starts for this many images. */
+    nf_status (*final_started)(void *user, const nf_search *s, int64_t images);
+    /* The result. */
+    nf_status (*finished)(void *user, const nf_search *s, const nf_result *r);
+    /* Polled between steps: nonzero stops at the next safe point (SIGINT). */
+    int (*stop)(void *user);
+    /* Training progress within the generation: candidates done, images done of all candidates. */
+    void (*progress)(void *user, const nf_search *s, int64_t images_done, int64_t images_total);
+} nf_search_hooks;
+
+struct nf_search {
+    nf_search_config cfg;
+    nf_data data;              /* borrowed data sets */
+    const nf_dataset *test;    /* for the final evaluation; may be NULL */
+    int generation;            /* the generation being trained */
+    int64_t next_id;           /* the next candidate's id */
+    int n_pop;
+    nf_candidate **pop;        /* the current generation's population, owned */
+    nf_candidate *best;        /* the best scored candidate so far (a copy), or NULL */
+    double elapsed_before;     /* seconds spent by earlier sessions of the run */
+    double started;            /* monotonic clock at the start of this session */
+    nf_stop_reason stop_reason;
+    nf_result result;
+    int64_t progress_done;     /* images trained so far in this generation (progress hook) */
+};
+
+/* A search over the given sets (borrowed; they must outlive it). test may
+ * be NULL. No population yet: nf_search_run draws it, or the caller adopts
+ * a stored one. */
+nf_status nf_search_create(const nf_search_config *cfg, const nf_dataset *train, const nf_dataset *val,
+                           const nf_dataset *test, const nf_ds_norm *norm, nf_search **out);
+void nf_search_destroy(nf_search *s);
+
+/* Restores a stored state: the generation being trained, the id counter,
+ * the time already spent; then every candidate of that generation's
+ * population (ownership taken, also on failure) and the best so far. */
+void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double elapsed_before);
+nf_status nf_search_adopt(nf_search *s, nf_candidate *c);
+nf_status nf_search_adopt_best(nf_search *s, nf_candidate *c);
+
+/* Runs until a stop condition, then the final phase. Returns NF_OK when
+ * the run ended normally (s->result holds the result), NF_ERR_INTERRUPTED
+ * when stopped by hooks->stop at a safe point (resumable), or the error of
+ * a hook or the engine. */
+nf_status nf_search_run(nf_search *s, const nf_search_hooks *hooks);
+
+/* Seconds of the run so far, earlier sessions included. */
+double nf_search_elapsed(const nf_search *s);
+
+/* A short description of an architecture ("c16 c16 +  p  c32 | c32 gap d10", 128 chars max). */
+void nf_arch_brief(const nf_graph *g, char *buf, size_t cap);
+
+#endif

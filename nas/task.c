@@ -1,0 +1,195 @@
+#include "nas/task.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "engine/exec.h"
+#include "engine/loss.h"
+#include "engine/neuron_value.h"
+#include "engine/train.h"
+#include "nas/cost.h"
+
+nf_task_params nf_task_defaults(void)
+{
+    return (nf_task_params){.refresh_images = 2048, .threads = 1};
+}
+
+static double seconds_now(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+/* ==== a slice of the endless stream of shuffled epochs ==================== */
+
+typedef struct slice_source {
+    nf_batcher *b;
+    int64_t pos, end; /* stream positions: next image, end of the slice */
+    int64_t n;        /* images per epoch */
+} slice_source;
+
+/* Points the batcher at the epoch holding s->pos, up to the slice's end. */
+static void slice_seek(slice_source *s)
+{
+    int64_t epoch = s->pos / s->n, from = s->pos % s->n;
+    int64_t to = from + (s->end - s->pos) < s->n ? from + (s->end - s->pos) : s->n;
+    nf_batcher_seek(s->b, (int)epoch, (int)from, (int)to);
+}
+
+static int slice_next(void *user, nf_tensor *x, int *labels)
+{
+    slice_source *s = user;
+    for (;;) {
+        int k = nf_batcher_next(s->b, x, labels);
+        if (k != 0) {
+            if (k > 0) s->pos += k;
+            return k;
+        }
+        if (s->pos >= s->end) return 0;
+        slice_seek(s); /* an epoch ended inside the slice */
+    }
+}
+
+static int whole_set_next(void *user, nf_tensor *x, int *labels) { return nf_batcher_next(user, x, labels); }
+
+/* ==== training =========================================================== */
+
+typedef struct trainer {
+    nf_candidate *c;
+    const nf_task_params *p;
+    nf_exec *e;
+    int *labels;
+    nf_rng dropout;
+} trainer;
+
+/* The learning rate after `done` of `total` images. */
+static float rate_at(const trainer *t, int64_t done, int64_t total)
+{
+    float lr = t->c->set.optim.lr;
+    if (!t->p->cosine || total <= 0) return lr;
+    return (float)(lr * 0.5 * (1.0 + cos(M_PI * (double)done / (double)total)));
+}
+
+/* Trains over source until it ends; *mean_loss over the images seen. */
+static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss)
+{
+    nf_graph *g = t->c->g;
+    int64_t total = src->end - src->pos, done = 0;
+    double loss_sum = 0;
+    long steps = 0;
+    for (;;) {
+        nf_tensor *x = nf_exec_input(t->e);
+        x->n = nf_exec_batch(t->e);
+        int n = slice_next(src, x, t->labels);
+        if (n < 0) return NF_ERR_ARG;
+        if (n == 0) break;
+        nf_optim o = t->c->set.optim;
+        o.lr = rate_at(t, done, total);
+        float loss;
+        nf_train_step(t->e, g, n, t->labels, &o, &t->dropout, &loss);
+        if (!isfinite(loss))
+            return nf_fail(NF_ERR_DIVERGED, "the loss became %g at step %ld of generation %d", loss, steps + 1,
+                           t->p->generation);
+        if (steps % 8 == 0) {
+            nf_status st = nf_value_update(g, t->e, n, 0.9f);
+            if (st) return st;
+        }
+        loss_sum += (double)loss * n;
+        done += n;
+        steps++;
+        if (t->p->progress) t->p->progress(t->p->progress_user, done, total);
+        if (t->p->stop && t->p->stop(t->p->stop_user)) return nf_fail(NF_ERR_INTERRUPTED, "training stopped");
+    }
+    *mean_loss = done ? loss_sum / (double)done : 0;
+    return NF_OK;
+}
+
+/* Re-measures batchnorm statistics on the slice's first images (no
+ * augmentation), then the accuracy on the validation set. */
+static nf_status score(trainer *t, const nf_data *d, double *accuracy)
+{
+    nf_graph *g = t->c->g;
+    nf_batcher *plain = NULL, *val = NULL;
+    int batch = nf_exec_batch(t->e);
+    nf_status st = nf_batcher_create(d->train, &d->norm, NULL, batch, d->seed, &plain);
+    if (!st) st = nf_batcher_create(d->val, &d->norm, NULL, batch, d->seed, &val);
+    if (!st) {
+        slice_source src = {plain, t->p->start, t->p->start + t->p->refresh_images, nf_ds_count(d->train)};
+        slice_seek(&src);
+        st = nf_refresh_batchnorm(t->e, g, slice_next, &src, (t->p->refresh_images + batch - 1) / batch);
+    }
+    if (!st) st = nf_evaluate(t->e, g, whole_set_next, val, accuracy, NULL);
+    nf_batcher_destroy(plain);
+    nf_batcher_destroy(val);
+    return st;
+}
+
+static void mark_failed(nf_candidate *c, const char *why)
+{
+    c->state = NF_CAND_FAILED;
+    c->fitness = -1;
+    c->val_accuracy = 0;
+    snprintf(c->reason, sizeof c->reason, "%s", why);
+}
+
+static double fitness_of(const nf_candidate *c, const nf_task_params *p, double accuracy)
+{
+    nf_cost cost = nf_cost_of(c->g);
+    return accuracy - p->param_penalty * (double)cost.params / 1e6 - p->flops_penalty * cost.flops / 1e8;
+}
+
+nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params *p)
+{
+    double started = seconds_now();
+    trainer t = {.c = c, .p = p};
+    nf_rng_seed(&t.dropout, d->seed, (uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation, NF_RNG_DROPOUT);
+    nf_batcher *b = NULL;
+    nf_status st = nf_exec_create(c->g, c->set.batch, &t.e);
+    if (!st) st = nf_batcher_create(d->train, &d->norm, &d->aug, c->set.batch, d->seed, &b);
+    if (!st && !(t.labels = malloc((size_t)c->set.batch * sizeof *t.labels)))
+        st = nf_fail(NF_ERR_NOMEM, "cannot allocate labels");
+    double loss = 0, accuracy = 0;
+    if (!st) {
+        nf_exec_set_threads(t.e, p->threads);
+        slice_source src = {b, p->start, p->start + p->images, nf_ds_count(d->train)};
+        slice_seek(&src);
+        st = train_slice(&t, &src, &loss);
+        if (!st) st = score(&t, d, &accuracy);
+    }
+    c->trained_gen = p->generation;
+    c->seconds = seconds_now() - started;
+    c->images += p->images;
+    c->train_loss = loss;
+    if (st == NF_ERR_DIVERGED) {
+        mark_failed(c, nf_last_error());
+        st = NF_OK;
+    } else if (!st) {
+        c->state = NF_CAND_TRAINED;
+        c->val_accuracy = accuracy;
+        c->fitness = fitness_of(c, p, accuracy);
+        c->reason[0] = 0;
+    }
+    free(t.labels);
+    nf_batcher_destroy(b);
+    nf_exec_destroy(t.e);
+    return st;
+}
+
+nf_status nf_task_accuracy(nf_graph *g, const nf_dataset *ds, const nf_ds_norm *norm, int batch, int threads,
+                           double *accuracy)
+{
+    nf_exec *e = NULL;
+    nf_batcher *b = NULL;
+    nf_status st = nf_exec_create(g, batch, &e);
+    if (!st) st = nf_batcher_create(ds, norm, NULL, batch, 0, &b);
+    if (!st) {
+        nf_exec_set_threads(e, threads);
+        st = nf_evaluate(e, g, whole_set_next, b, accuracy, NULL);
+    }
+    nf_batcher_destroy(b);
+    nf_exec_destroy(e);
+    return st;
+}

@@ -10,8 +10,16 @@
 
 nf_fit_config nf_fit_config_defaults(void)
 {
+    /* Must agree with configs/default.conf (a test checks). */
     nf_fit_config c = {.search = nf_search_defaults(), .val_fraction = 0.1};
     snprintf(c.data, sizeof c.data, "fashion-mnist");
+    c.search.population = 6;
+    c.search.final_share = 0.3;
+    c.search.final_epochs = 3;
+    c.search.aug = (nf_augment){.shift = 2, .flip = 1};
+    c.search.settings.optim.lr = 0.002f;
+    c.search.var.limits.max_mflops = 150;
+    c.search.var.limits.max_width = 256;
     return c;
 }
 
@@ -271,6 +279,18 @@ nf_status nf_config_read(const char *path, nf_fit_config *c)
 
 /* ==== writing it back ===================================================== */
 
+/* The shortest decimal that reads back as exactly x. */
+static void put_exact(FILE *f, double x, int is_float)
+{
+    char buf[40];
+    for (int digits = 6; digits <= 17; digits++) {
+        snprintf(buf, sizeof buf, "%.*g", digits, x);
+        double back = strtod(buf, NULL);
+        if (is_float ? (float)back == (float)x : back == x) break;
+    }
+    fputs(buf, f);
+}
+
 static void put_value(FILE *f, const nf_fit_config *c, const key_def *k)
 {
     const void *field = (const char *)c + k->offset;
@@ -279,11 +299,11 @@ static void put_value(FILE *f, const nf_fit_config *c, const key_def *k)
     case T_INT: fprintf(f, "%d", *(const int *)field); break;
     case T_I64: fprintf(f, "%lld", (long long)*(const int64_t *)field); break;
     case T_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;
-    case T_FLOAT: fprintf(f, "%.9g", *(const float *)field); break;
-    case T_DURATION: fprintf(f, "%.17gs", *(const double *)field); break;
+    case T_FLOAT: put_exact(f, *(const float *)field, 1); break;
+    case T_DURATION: put_exact(f, *(const double *)field, 0); fputc('s', f); break;
     case T_STRATEGY: fprintf(f, "%s", c->search.strategy == NF_STRATEGY_AGING ? "aging" : "elitism"); break;
     case T_OPTIM: fprintf(f, "%s", nf_optim_name(c->search.settings.optim.kind)); break;
-    default: fprintf(f, "%.17g", *(const double *)field); break;
+    default: put_exact(f, *(const double *)field, 0); break;
     }
 }
 

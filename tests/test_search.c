@@ -1,0 +1,337 @@
+/* The search on a tiny task made here: it improves on its first
+ * generation, records every child's lineage, gives the same history on 1
+ * and 2 threads, isolates a diverging candidate, keeps every candidate
+ * within the limits, and a candidate's bytes round-trip with its settings. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datasets/dataset.h"
+#include "datasets/normalize.h"
+#include "nas/cost.h"
+#include "nas/search.h"
+
+/* n images of 8x8, 4 classes: class k has a bright bar in quadrant k, on
+ * noise that sometimes hides it, so accuracy has room to grow. */
+static nf_dataset *tiny_set(int n, uint64_t seed)
+{
+    nf_dataset *d;
+    assert_int_equal(nf_ds_create(n, 1, 8, 8, 4, &d), NF_OK);
+    nf_rng r;
+    nf_rng_seed(&r, seed, 0, NF_RNG_TEST);
+    for (int i = 0; i < n; i++) {
+        int k = (int)nf_rng_below(&r, 4), y0 = (k / 2) * 4, x0 = (k % 2) * 4;
+        d->labels[i] = k;
+        uint8_t *px = d->pixels + (size_t)i * 64;
+        for (int p = 0; p < 64; p++) px[p] = (uint8_t)nf_rng_below(&r, 160);
+        for (int x = 0; x < 4; x++) px[(y0 + 1 + (int)nf_rng_below(&r, 2)) * 8 + x0 + x] = (uint8_t)(150 + nf_rng_below(&r, 106));
+    }
+    return d;
+}
+
+typedef struct fixture {
+    nf_dataset *train, *val;
+    nf_ds_norm norm;
+} fixture;
+
+static int setup(void **state)
+{
+    fixture *f = calloc(1, sizeof *f);
+    f->train = tiny_set(1200, 1);
+    f->val = tiny_set(300, 2);
+    f->norm = nf_ds_normalization(f->train);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    nf_ds_destroy(f->train);
+    nf_ds_destroy(f->val);
+    free(f);
+    return 0;
+}
+
+static nf_search_config tiny_config(uint64_t seed)
+{
+    nf_search_config c = nf_search_defaults();
+    c.population = 4;
+    c.elite = 1;
+    c.tournament = 2;
+    c.generations = 4;
+    c.slice_images = 256;
+    c.final_epochs = 0;
+    c.threads = 1;
+    c.seed = seed;
+    c.settings.batch = 32;
+    c.settings.optim.lr = 3e-3f;
+    c.task.refresh_images = 128;
+    nf_space *s = &c.var.space;
+    s->min_stages = 1; s->max_stages = 2;
+    s->min_width = 4; s->max_width = 8;
+    s->min_dense_width = 8; s->max_dense_width = 16;
+    c.var.limits.max_params = 20000;
+    c.var.limits.max_width = 48;
+    c.var.min_batch = 16; c.var.max_batch = 64;
+    return c;
+}
+
+/* ==== a history of the run, through the hooks ============================ */
+
+typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; } record;
+
+typedef struct history {
+    record r[256];
+    int n;
+    double gen_best[64];
+    int gens;
+    const nf_limits *limits;
+    int over_limits;
+} history;
+
+static nf_status on_trained(void *user, const nf_search *s, const nf_candidate *c)
+{
+    history *h = user;
+    record *r = &h->r[h->n++];
+    *r = (record){c->id, c->parent[0], c->born, s->generation, c->n_changes, c->fitness, "", (int64_t)c->g->n_param};
+    nf_arch_brief(c->g, r->arch, sizeof r->arch);
+    if (nf_limits_check(h->limits, c->g, c->set.batch)) h->over_limits++;
+    return NF_OK;
+}
+
+static nf_status on_generation(void *user, const nf_search *s, const nf_gen_stats *st)
+{
+    (void)s;
+    history *h = user;
+    h->gen_best[h->gens++] = st->best_accuracy;
+    return NF_OK;
+}
+
+/* Records sorted by (generation, id): the order threads finish in may differ. */
+static int by_gen_id(const void *a, const void *b)
+{
+    const record *x = a, *y = b;
+    if (x->gen != y->gen) return x->gen - y->gen;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void run(fixture *f, const nf_search_config *c, history *h, nf_search **out)
+{
+    memset(h, 0, sizeof *h);
+    h->limits = &c->var.limits;
+    nf_search *s;
+    assert_int_equal(nf_search_create(c, f->train, f->val, NULL, &f->norm, &s), NF_OK);
+    nf_search_hooks hooks = {.user = h, .candidate_trained = on_trained, .generation_done = on_generation};
+    nf_status st = nf_search_run(s, &hooks);
+    if (st) fprintf(stderr, "search failed: %s\n", nf_last_error());
+    assert_int_equal(st, NF_OK);
+    qsort(h->r, (size_t)h->n, sizeof h->r[0], by_gen_id);
+    if (out) *out = s;
+    else nf_search_destroy(s);
+}
+
+static void test_search_improves_on_its_first_generation(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(5);
+    c.generations = 6;
+    history h;
+    nf_search *s;
+    run(f, &c, &h, &s);
+    assert_int_equal(h.gens, 6);
+    assert_true(s->best->val_accuracy > h.gen_best[0] + 0.02);
+    assert_true(s->result.winner != NULL);
+    nf_search_destroy(s);
+}
+
+static void test_every_child_has_its_lineage(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(7);
+    history h;
+    run(f, &c, &h, NULL);
+    int children = 0;
+    for (int i = 0; i < h.n; i++) {
+        const record *r = &h.r[i];
+        if (r->born == 0) {
+            assert_int_equal(r->parent, -1);
+            continue;
+        }
+        children++;
+        assert_true(r->n_changes >= 1);
+        assert_true(r->parent >= 0 && r->parent < r->id);
+        int parent_seen = 0; /* the parent was trained in an earlier generation */
+        for (int j = 0; j < h.n; j++) parent_seen |= h.r[j].id == r->parent && h.r[j].gen < r->born;
+        assert_true(parent_seen);
+    }
+    assert_true(children >= 3 * (c.population - c.elite));
+}
+
+static void test_one_and_two_threads_give_the_same_history(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(11);
+    c.var.limits.max_params = 0; /* the guards are tested elsewhere */
+    static history one, two;
+    run(f, &c, &one, NULL);
+    c.threads = 2;
+    run(f, &c, &two, NULL);
+    assert_int_equal(one.n, two.n);
+    for (int i = 0; i < one.n; i++) {
+        assert_true(one.r[i].id == two.r[i].id);
+        assert_memory_equal(&one.r[i].fitness, &two.r[i].fitness, sizeof(double));
+        assert_string_equal(one.r[i].arch, two.r[i].arch);
+    }
+}
+
+static void test_candidates_stay_within_the_limits(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(13);
+    c.var.limits.max_params = 3000;
+    c.var.odds[NF_CHANGE_GROW] = 5; /* push against the limit */
+    history h;
+    run(f, &c, &h, NULL);
+    assert_int_equal(h.over_limits, 0);
+    for (int i = 0; i < h.n; i++) assert_true(h.r[i].params <= 3000);
+}
+
+static void test_limits_refuse_oversized_graphs(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(3, 32, 32, &g), NF_OK);
+    int x = nf_graph_conv(g, 0, 256, 7, 1, 0);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, x), 10, 1);
+    nf_rng r;
+    nf_rng_seed(&r, 1, 0, NF_RNG_TEST);
+    assert_int_equal(nf_graph_layout(g, &r), NF_OK);
+    nf_limits l = nf_limits_defaults();
+    assert_int_equal(nf_limits_check(&l, g, 64), NF_OK);
+    l.max_params = 10000;
+    assert_int_equal(nf_limits_check(&l, g, 64), NF_ERR_ARG);
+    assert_non_null(strstr(nf_last_error(), "parameters"));
+    l = nf_limits_defaults();
+    l.max_mflops = 50; /* 2 x 256 x 3 x 49 x 1024 = 77 MFLOPs */
+    assert_int_equal(nf_limits_check(&l, g, 64), NF_ERR_ARG);
+    l = nf_limits_defaults();
+    l.max_memory_mb = 100; /* 2 x 4 x 256 x 1024 x 256 images = 512 MB */
+    assert_int_equal(nf_limits_check(&l, g, 256), NF_ERR_ARG);
+    l = nf_limits_defaults();
+    l.max_width = 128;
+    assert_int_equal(nf_limits_check(&l, g, 64), NF_ERR_ARG);
+    nf_graph_destroy(g);
+}
+
+/* A candidate whose training diverges is failed with a reason and the
+ * worst fitness; the others train and the run goes on. */
+static void test_diverging_candidate_is_isolated(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(17);
+    c.generations = 2;
+    nf_search *s;
+    assert_int_equal(nf_search_create(&c, f->train, f->val, NULL, &f->norm, &s), NF_OK);
+    nf_rng r;
+    nf_rng_seed(&r, 3, 0, NF_RNG_TEST);
+    for (int i = 0; i < c.population; i++) {
+        nf_graph *g;
+        assert_int_equal(nf_space_draw(&c.var.space, 1, 8, 8, 4, &r, &g), NF_OK);
+        nf_settings set = c.settings;
+        if (i == 1) { set.optim = nf_optim_defaults(NF_OPTIM_SGD); set.optim.lr = 1e6f; }
+        nf_candidate *cand;
+        assert_int_equal(nf_candidate_create(g, &set, i, 0, &cand), NF_OK);
+        assert_int_equal(nf_search_adopt(s, cand), NF_OK);
+    }
+    nf_search_resume_at(s, 0, c.population, 0);
+    history h = {.limits = &c.var.limits};
+    nf_search_hooks hooks = {.user = &h, .candidate_trained = on_trained};
+    assert_int_equal(nf_search_run(s, &hooks), NF_OK);
+    int failed = 0;
+    for (int i = 0; i < h.n; i++) {
+        if (h.r[i].id == 1) { assert_true(h.r[i].fitness == -1); failed++; }
+        else assert_true(h.r[i].fitness > 0.2);
+    }
+    assert_int_equal(failed, 1);
+    assert_int_equal(h.n, 2 * c.population); /* the second generation trained too */
+    assert_true(s->best->id != 1);
+    nf_search_destroy(s);
+}
+
+static void test_task_marks_divergence(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(19);
+    nf_rng r;
+    nf_rng_seed(&r, 4, 0, NF_RNG_TEST);
+    nf_graph *g;
+    assert_int_equal(nf_space_draw(&c.var.space, 1, 8, 8, 4, &r, &g), NF_OK);
+    g->param[g->n_param / 2] = NAN; /* a weight gone bad: the first loss is not finite */
+    nf_candidate *cand;
+    assert_int_equal(nf_candidate_create(g, &c.settings, 0, 0, &cand), NF_OK);
+    nf_data d = {.train = f->train, .val = f->val, .norm = f->norm, .seed = 1};
+    nf_task_params p = nf_task_defaults();
+    p.images = 512;
+    assert_int_equal(nf_task_train(cand, &d, &p), NF_OK);
+    assert_int_equal(cand->state, NF_CAND_FAILED);
+    assert_true(cand->fitness == -1);
+    assert_non_null(strstr(cand->reason, "loss"));
+    nf_candidate_destroy(cand);
+}
+
+static void test_candidate_bytes_round_trip(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(23);
+    c.generations = 2;
+    nf_search *s;
+    history h;
+    run(f, &c, &h, &s);
+    for (int i = 0; i < s->n_pop; i++) {
+        const nf_candidate *a = s->pop[i];
+        unsigned char *buf, *buf2;
+        size_t len, len2;
+        assert_int_equal(nf_candidate_serialize(a, &buf, &len), NF_OK);
+        nf_candidate *b;
+        assert_int_equal(nf_candidate_deserialize(buf, len, &b), NF_OK);
+        assert_memory_equal(&a->set, &b->set, sizeof a->set);
+        assert_true(a->id == b->id && a->born == b->born && a->parent[0] == b->parent[0]);
+        assert_int_equal(a->n_changes, b->n_changes);
+        assert_memory_equal(a->changes, b->changes, (size_t)a->n_changes * sizeof a->changes[0]);
+        assert_int_equal(nf_candidate_serialize(b, &buf2, &len2), NF_OK);
+        assert_int_equal(len, len2);
+        assert_memory_equal(buf, buf2, len);
+        /* Every truncation is refused, never read past. */
+        for (size_t cut = 0; cut < len; cut += 1 + cut / 8) {
+            nf_candidate *bad = NULL;
+            assert_int_equal(nf_candidate_deserialize(buf, cut, &bad), NF_ERR_FORMAT);
+            assert_null(bad);
+        }
+        free(buf); free(buf2);
+        nf_candidate_destroy(b);
+    }
+    nf_search_destroy(s);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_search_improves_on_its_first_generation),
+        cmocka_unit_test(test_every_child_has_its_lineage),
+        cmocka_unit_test(test_one_and_two_threads_give_the_same_history),
+        cmocka_unit_test(test_candidates_stay_within_the_limits),
+        cmocka_unit_test(test_limits_refuse_oversized_graphs),
+        cmocka_unit_test(test_diverging_candidate_is_isolated),
+        cmocka_unit_test(test_task_marks_divergence),
+        cmocka_unit_test(test_candidate_bytes_round_trip),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -107,7 +107,7 @@ static inline float *fx_outputs(nf_graph *g, int n, uint64_t seed, size_t *count
     nf_exec *e;
     assert_int_equal(nf_exec_create(g, n, &e), NF_OK);
     fx_fill_input(e, seed);
-    nf_exec_forward(e, g, n, 0, NULL);
+    assert_int_equal(nf_exec_forward(e, g, n, 0, NULL), NF_OK);
     const nf_tensor *y = nf_exec_output(e);
     *count = nf_tensor_count(y);
     float *out = malloc(*count * sizeof *out);

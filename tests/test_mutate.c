@@ -336,7 +336,7 @@ static double xor_loss(nf_graph *g)
     nf_rng r = fx_rng(1234);
     int labels[N];
     xor_batch(&r, nf_exec_input(e), labels, N);
-    nf_exec_forward(e, g, N, 0, NULL);
+    assert_int_equal(nf_exec_forward(e, g, N, 0, NULL), NF_OK);
     double loss = nf_loss_xent(nf_exec_output(e), labels, NULL, NULL);
     nf_exec_destroy(e);
     return loss;
@@ -360,7 +360,7 @@ static void test_pruning_by_value(void **state)
     float loss;
     for (int step = 0; step < 600; step++) {
         xor_batch(&r, nf_exec_input(e), labels, B);
-        nf_train_step(e, g, B, labels, &o, NULL, &loss);
+        assert_int_equal(nf_train_step(e, g, B, labels, &o, NULL, &loss), NF_OK);
         if (step % 5 == 0) assert_int_equal(nf_value_update(g, e, B, 0.9f), NF_OK);
     }
     nf_exec_destroy(e);

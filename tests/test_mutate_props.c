@@ -109,11 +109,11 @@ static const char *run_passes(nf_graph *g, nf_rng *r)
     nf_exec *e;
     if (nf_exec_create(g, 2, &e)) return "cannot create an executor";
     fx_fill_input(e, 3);
-    nf_exec_forward(e, g, 2, 1, r);
+    assert_int_equal(nf_exec_forward(e, g, 2, 1, r), NF_OK);
     nf_tensor *dy = nf_exec_output_grad(e);
     for (size_t k = 0; k < nf_tensor_count(dy); k++) dy->data[k] = (float)nf_rng_normal(r);
     memset(g->grad, 0, g->n_param * sizeof(float));
-    nf_exec_backward(e, g);
+    assert_int_equal(nf_exec_backward(e, g), NF_OK);
     const char *bad = NULL;
     const nf_tensor *y = nf_exec_output(e);
     for (size_t k = 0; k < nf_tensor_count(y); k++) if (!isfinite(y->data[k])) bad = "non-finite output";

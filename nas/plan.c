@@ -80,6 +80,8 @@ typedef struct builder {
     double *acc;       /* per column accumulator for one row */
     int *touched, ntouched;
     char *seen;
+    int acc_cols;      /* columns acc, touched and seen hold (1..acc_cols) */
+    int overflow;      /* a column beyond acc_cols reached a row: the program is refused */
 } builder;
 
 static int vin_count(const builder *b, int i)
@@ -184,6 +186,7 @@ static void acc_add(builder *b, int col, double coef)
 {
     if (col == REF_ONE || col == REF_ZERO) return;
     col = croot(&b->pr, col);
+    if (col < 1 || col > b->acc_cols) { b->overflow = 1; return; } /* checked before any index */
     if (!b->seen[col]) { b->seen[col] = 1; b->touched[b->ntouched++] = col; b->acc[col] = 0; }
     b->acc[col] += coef;
 }
@@ -243,6 +246,7 @@ static nf_status acc_setup(builder *b, int ncol)
     b->touched = malloc((size_t)n * sizeof *b->touched);
     b->seen = calloc((size_t)n, 1);
     b->ntouched = 0;
+    b->acc_cols = ncol;
     if (!b->acc || !b->touched || !b->seen) return nf_fail(NF_ERR_NOMEM, "cannot allocate a plan row");
     return NF_OK;
 }
@@ -486,6 +490,8 @@ static nf_status add_values(builder *b, int **members, const int *nmem, int c, d
         if (kind[s] == '-' || gr->keep[s] <= 0) continue;
         double v = kind[s] == 'h' ? raw[s] : maxpos > 0 ? 0.1 + 0.9 * raw[s] / maxpos : 1.0;
         b->pr.cobj[croot(&b->pr, gr->keep[s])] += v;
+        /* A growth request keeps every neuron that is not harmful. */
+        if (b->r->keep_all && kind[s] != 'h') cfix(&b->pr, gr->keep[s], 1);
     }
     return NF_OK;
 }
@@ -650,6 +656,9 @@ static nf_status builder_init(builder *b, const nf_graph *g, const nf_plan_reque
         if (gr->target >= 0 && gr->target != r->targets[t].size)
             return nf_fail(NF_ERR_INFEASIBLE, "vertex %d: two different sizes requested for one neuron group", r->targets[t].vertex);
         gr->target = r->targets[t].size;
+        if (r->targets[t].insert_before > 0 && gr->definer >= 0)
+            return nf_fail(NF_ERR_ARG, "vertex %d: its neurons are a concat's, whose inputs decide where new ones go; "
+                                       "insert_before is not possible", r->targets[t].vertex);
         if (r->targets[t].insert_before > 0) gr->insert_at = r->targets[t].insert_before - 2;
     }
     return select_program(b);
@@ -679,7 +688,8 @@ static nf_status build(builder *b)
         }
     if (!st) st = objective_values(b);
     if (!st) st = size_rows(b);
-    if (!st && b->pr.ncol > bound) st = nf_fail(NF_ERR_SOLVER, "plan column bound %d exceeded (%d)", bound, b->pr.ncol);
+    if (!st && (b->pr.ncol > bound || b->overflow))
+        st = nf_fail(NF_ERR_SOLVER, "plan column bound %d exceeded (%d)", bound, b->pr.ncol);
     return st;
 }
 

@@ -129,6 +129,7 @@ static inline int fx_graphs_equal(const nf_graph *a, const nf_graph *b)
     if (a->n != b->n || a->next_id != b->next_id || a->n_param != b->n_param || a->n_state != b->n_state ||
         a->n_value != b->n_value || a->step != b->step || a->in_c != b->in_c)
         return 0;
+    if (a->shape_version != b->shape_version) return 0; /* executors made for a still fit */
     for (int i = 0; i < a->n; i++) {
         const nf_vertex *x = &a->v[i], *y = &b->v[i];
         if (x->n_inputs != y->n_inputs || memcmp(x->inputs, y->inputs, (size_t)x->n_inputs * sizeof(int))) return 0;

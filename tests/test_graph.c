@@ -161,6 +161,33 @@ static void test_serialize_round_trip_is_exact(void **state)
     nf_graph_destroy(h);
 }
 
+/* An add that reads one producer twice (nf_mutate_add_edge makes them) reads back. */
+static void test_serialize_repeated_input(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(2, 4, 4, &g), NF_OK);
+    int c = nf_graph_conv(g, 0, 3, 3, 1, 1);
+    int in[3] = {c, c, c};
+    int at;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 3, &at), NF_OK);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, at), 2, 1);
+    nf_rng rng = test_rng(3);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    unsigned char *buf, *buf2;
+    size_t len, len2;
+    assert_int_equal(nf_graph_serialize(g, &buf, &len), NF_OK);
+    nf_graph *h;
+    if (nf_graph_deserialize(buf, len, &h)) fail_msg("%s", nf_last_error());
+    assert_int_equal(h->v[at].n_inputs, 3);
+    assert_int_equal(nf_graph_serialize(h, &buf2, &len2), NF_OK);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
+    free(buf); free(buf2);
+    nf_graph_destroy(g);
+    nf_graph_destroy(h);
+}
+
 static void test_deserialize_rejects_damage(void **state)
 {
     (void)state;
@@ -532,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_check_derives_sizes),
         cmocka_unit_test(test_check_rejects_invalid_graphs),
         cmocka_unit_test(test_serialize_round_trip_is_exact),
+        cmocka_unit_test(test_serialize_repeated_input),
         cmocka_unit_test(test_deserialize_rejects_damage),
         cmocka_unit_test(test_clone_is_deep_and_equal),
         cmocka_unit_test(test_identity_layers_pass_input_through),

@@ -1,6 +1,6 @@
 /* The size planner: every size change of a mutation resolved by ONE mixed
  * integer linear program, built and solved with GLPK (the only file that
- * includes <glpk.h> is nas/plan.c).
+ * includes <glpk.h> is nas/milp_glpk.c, behind nas/milp.h).
  *
  * The program (DESIGN.md, "Size changes are planned, not propagated"):
  *  - vertices sharing neurons (transparent, add, single-input concat) are

@@ -108,7 +108,7 @@ static float net_train(net *n, const dataset *d, int steps)
     float loss = 0;
     for (int s = 0; s < steps; s++) {
         const int *y = dataset_batch(d, n->e, n->step++);
-        nf_train_step(n->e, n->g, BATCH, y, &n->o, &n->rng, &loss);
+        if (nf_train_step(n->e, n->g, BATCH, y, &n->o, &n->rng, &loss)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
     }
     return loss;
 }
@@ -149,7 +149,7 @@ static double bench_infer(const dataset *d, int threads)
         double t0 = nf_now();
         for (int s = 0; s < steps; s++) {
             dataset_batch(d, n.e, s);
-            nf_exec_forward(n.e, n.g, BATCH, 0, NULL);
+            if (nf_exec_forward(n.e, n.g, BATCH, 0, NULL)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
         }
         double dt = nf_now() - t0;
         if (dt < best) best = dt;

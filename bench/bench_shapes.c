@@ -9,6 +9,7 @@
  *
  *   bench_shapes [--quick] [SHAPE...]     (only the named shapes, e.g. elu) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "app/progress.h"
@@ -120,11 +121,12 @@ static double train_speed(nf_graph *g, double seconds)
     for (int i = 0; i < BATCH; i++) labels[i] = (int)nf_rng_below(&rng, CLASSES);
     nf_optim o = nf_optim_defaults(NF_OPTIM_ADAM);
     float loss;
-    for (int i = 0; i < 3; i++) nf_train_step(e, g, BATCH, labels, &o, &rng, &loss); /* warm-up */
+    for (int i = 0; i < 3; i++) /* warm-up */
+        if (nf_train_step(e, g, BATCH, labels, &o, &rng, &loss)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
     long steps = 0;
     double t0 = nf_now(), t;
     do {
-        nf_train_step(e, g, BATCH, labels, &o, &rng, &loss);
+        if (nf_train_step(e, g, BATCH, labels, &o, &rng, &loss)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
         steps++;
     } while ((t = nf_now() - t0) < seconds);
     nf_exec_destroy(e);

@@ -71,7 +71,7 @@ static int replay(nf_exec *e, nf_graph *g, const float *x, const int *y, const f
         in->n = BATCH;
         memcpy(in->data, x + s * BATCH * image, BATCH * image * sizeof(float));
         float loss;
-        nf_train_step(e, g, BATCH, y + s * BATCH, &p.optim, NULL, &loss);
+        if (nf_train_step(e, g, BATCH, y + s * BATCH, &p.optim, NULL, &loss)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
         double d = fabs(loss - torch_loss[s]);
         if (s < 5 && d > first) first = d;
         sum += loss;
@@ -118,7 +118,7 @@ static int evaluate(nf_exec *e, nf_graph *g, const nf_ds_splits *data, const flo
             double d = fabs(in->data[k] - xte[(size_t)seen * image + k]); /* C = 1: [N][H][W] */
             if (d > max_diff) max_diff = d;
         }
-        nf_exec_forward(e, g, n, 0, NULL);
+        if (nf_exec_forward(e, g, n, 0, NULL)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
         nf_loss_xent(nf_exec_output(e), labels, NULL, &correct);
         seen += n;
     }

@@ -9,6 +9,8 @@
 
 struct nf_exec {
     int n_vertices;    /* vertices of the graph it was made for */
+    uint64_t shape_version; /* that graph's shape_version: any other is refused */
+    nf_conv_tuning tuning;  /* conv2d tuning when made (the work buffer is sized by it) */
     int batch;         /* largest batch it takes */
     nf_tensor *out;    /* per vertex: its output [nout][batch][h][w] */
     nf_tensor *grad;   /* per vertex: gradient w.r.t. its output (none for the input) */
@@ -36,9 +38,9 @@ static size_t aux_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf
     return d->aux_floats ? d->aux_floats(v, batch, in->h, in->w) : 0;
 }
 
-static size_t work_of(const nf_op_def *d, const nf_vertex *v, int batch, const nf_vertex *in)
+static size_t work_of(const nf_exec *e, const nf_op_def *d, const nf_vertex *v, const nf_vertex *in)
 {
-    return d->work_floats ? d->work_floats(v, batch, in->h, in->w) : 0;
+    return d->work_floats ? d->work_floats(v, e->batch, in->h, in->w, &e->tuning) : 0;
 }
 
 nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
@@ -48,6 +50,8 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
     nf_exec *e = calloc(1, sizeof *e);
     if (!e) return nf_fail(NF_ERR_NOMEM, "cannot allocate an executor");
     e->n_vertices = g->n;
+    e->shape_version = g->shape_version;
+    e->tuning = nf_conv_tuning_now;
     e->batch = batch;
     e->threads = 1;
     e->out = calloc((size_t)g->n, sizeof *e->out);
@@ -76,7 +80,7 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
             if (!(e->aux[i] = nf_alloc(aux * sizeof(float)))) goto nomem;
             e->bytes += aux * sizeof(float);
         }
-        size_t wk = work_of(d, v, batch, in);
+        size_t wk = work_of(e, d, v, in);
         if (wk > work) work = wk;
     }
     if (!(e->work = nf_alloc(work * sizeof(float)))) goto nomem;
@@ -128,23 +132,37 @@ static nf_op_call make_call(nf_exec *e, nf_graph *g, int i, int training, nf_rng
         .y = &e->out[i], .dy = &e->grad[i],
         .param = g->param + v->param_off, .grad = g->grad + v->param_off,
         .state = g->state + v->state_off, .aux = e->aux[i], .work = e->work,
-        .training = training, .threads = threads_of(e), .rng = rng,
+        .training = training, .threads = threads_of(e), .rng = rng, .tuning = &e->tuning,
     };
 }
 
-void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
+/* An executor's buffers fit only the shapes it was made for. */
+static nf_status check_fits(const nf_exec *e, const nf_graph *g)
 {
-    if (n > e->batch) n = e->batch;
+    if (g->shape_version != e->shape_version || g->n != e->n_vertices)
+        return nf_fail(NF_ERR_GRAPH, "the executor was made for another shape of this graph "
+                                     "(changed since by a mutation or layout): make a new one");
+    return NF_OK;
+}
+
+nf_status nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng)
+{
+    nf_status st = check_fits(e, g);
+    if (st) return st;
+    if (n < 1 || n > e->batch) return nf_fail(NF_ERR_ARG, "a pass over %d images (the executor takes 1..%d)", n, e->batch);
     nf_threads_blas_serial();
     for (int i = 0; i < g->n; i++) e->out[i].n = e->grad[i].n = n;
     for (int i = 1; i < g->n; i++) {
         nf_op_call c = make_call(e, g, i, training, rng);
         nf_op_def_of(g->v[i].op)->forward(&c);
     }
+    return NF_OK;
 }
 
-void nf_exec_backward(nf_exec *e, nf_graph *g)
+nf_status nf_exec_backward(nf_exec *e, nf_graph *g)
 {
+    nf_status st = check_fits(e, g);
+    if (st) return st;
     /* The first consumer to write a producer's gradient overwrites it, the
      * others add to it, so no gradient buffer needs zeroing per step. */
     nf_threads_blas_serial();
@@ -157,4 +175,5 @@ void nf_exec_backward(nf_exec *e, nf_graph *g)
         nf_op_def_of(g->v[i].op)->backward(&c);
         for (int k = 0; k < g->v[i].n_inputs; k++) e->has_grad[g->v[i].inputs[k]] = 1;
     }
+    return NF_OK;
 }

@@ -2,9 +2,12 @@
  *
  * An nf_exec holds every buffer one architecture needs for batches of up to
  * `batch` images: each vertex's output and gradient, the ops' saved data,
- * one shared scratch area. It is made once per architecture (a mutated
- * graph needs a new one) and reused for every batch, so training allocates
- * nothing per step. */
+ * one shared scratch area. It is made once per architecture and reused for
+ * every batch, so training allocates nothing per step. It records the
+ * graph's shape_version and the conv2d tuning (nf_conv_tuning_now) at
+ * creation: after a mutation or layout of the graph, forward and backward
+ * refuse with NF_ERR_GRAPH and touch nothing (make a new executor); a later
+ * change of the global tuning does not reach it. */
 #ifndef NF_EXEC_H
 #define NF_EXEC_H
 
@@ -20,9 +23,11 @@ void nf_exec_destroy(nf_exec *e);
 /* The input tensor [C][batch][H][W] to fill before forward. */
 nf_tensor *nf_exec_input(nf_exec *e);
 
-/* Forward pass over the first n (<= batch) images of the input. training
- * selects batch statistics and dropout; rng may be NULL without dropout. */
-void nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng);
+/* Forward pass over the first n (1..batch) images of the input. training
+ * selects batch statistics and dropout; rng may be NULL without dropout.
+ * NF_ERR_GRAPH when g's shapes changed since e was made, NF_ERR_ARG for a
+ * bad n; nothing is touched then. */
+nf_status nf_exec_forward(nf_exec *e, nf_graph *g, int n, int training, nf_rng *rng);
 
 /* The output of the last forward: logits [classes][n][1][1]. */
 const nf_tensor *nf_exec_output(const nf_exec *e);
@@ -34,8 +39,9 @@ const nf_tensor *nf_exec_vertex_grad(const nf_exec *e, int index);
 nf_tensor *nf_exec_output_grad(nf_exec *e);
 
 /* Backward pass after a training forward: fills every vertex gradient and
- * adds the parameter gradients into g->grad (zero it first to start anew). */
-void nf_exec_backward(nf_exec *e, nf_graph *g);
+ * adds the parameter gradients into g->grad (zero it first to start anew).
+ * NF_ERR_GRAPH (nothing touched) when g's shapes changed since e was made. */
+nf_status nf_exec_backward(nf_exec *e, nf_graph *g);
 
 /* Threads one forward or backward pass may use (default 1). 0 means
  * OpenMP's default team size. The engine splits the batch between its

@@ -1,5 +1,6 @@
 #include "engine/graph.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -96,6 +97,11 @@ nomem:
     return nf_fail(NF_ERR_NOMEM, "cannot copy a graph of %d vertices", g->n);
 }
 
+/* Process-wide, so two graphs never share a version by chance. */
+static atomic_uint_fast64_t shape_versions;
+
+void nf_graph_touch(nf_graph *g) { g->shape_version = atomic_fetch_add(&shape_versions, 1) + 1; }
+
 /* ==== appending vertices ================================================= */
 
 #define NF_UNSET ((size_t)-1)
@@ -127,6 +133,7 @@ nf_status nf_graph_append(nf_graph *g, nf_op op, const nf_attr *attr, int nout,
     v->param_off = v->state_off = v->value_off = NF_UNSET;
     if (index) *index = g->n;
     g->n++;
+    nf_graph_touch(g);
     return NF_OK;
 }
 
@@ -303,6 +310,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
     g->param = param; g->grad = grad; g->moment1 = m1; g->moment2 = m2; g->age = age;
     g->state = state; g->value = value;
     g->n_param = n_param; g->n_state = n_state; g->n_value = n_value;
+    nf_graph_touch(g);
     return NF_OK;
 }
 

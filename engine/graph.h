@@ -94,6 +94,8 @@ typedef struct nf_graph {
     int cap;           /* allocated vertex slots */
     nf_vertex *v;      /* the vertices */
     int next_id;       /* id the next added vertex gets */
+    uint64_t shape_version; /* changes with every structural edit or layout (nf_graph_touch);
+                               an nf_exec runs only the version it was made for */
     int in_c, in_h, in_w; /* input image shape */
     size_t n_param;    /* floats in param, grad, moment1, moment2, age */
     float *param;      /* trainable parameters of every vertex */
@@ -157,6 +159,12 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng);
 /* Sets a layer (conv2d or dense with nin == nout) to the identity map:
  * its output equals its input. */
 nf_status nf_graph_set_identity(nf_graph *g, int index);
+
+/* Gives g a new shape_version, unique in the process: every function that
+ * changes vertices, edges, sizes or buffer slices calls it, so an executor
+ * made before the change refuses to run (nf_exec_forward). A clone keeps
+ * its original's version (same shapes, the same executor fits). */
+void nf_graph_touch(nf_graph *g);
 
 /* ---- queries ----------------------------------------------------------- */
 

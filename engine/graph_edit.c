@@ -21,6 +21,7 @@ nf_status nf_graph_insert_vertex(nf_graph *g, int at, nf_op op, const nf_attr *a
     for (int i = at + 1; i < g->n; i++)
         for (int k = 0; k < g->v[i].n_inputs; k++)
             if (g->v[i].inputs[k] >= at) g->v[i].inputs[k]++;
+    nf_graph_touch(g);
     return NF_OK;
 }
 
@@ -41,6 +42,7 @@ nf_status nf_graph_remove_vertex(nf_graph *g, int index, int replacement)
             if (*p == index) *p = replacement;
             else if (*p > index) (*p)--;
         }
+    nf_graph_touch(g);
     return NF_OK;
 }
 
@@ -56,6 +58,7 @@ nf_status nf_graph_add_input(nf_graph *g, int to, int from, int pos)
     in[pos] = from;
     v->inputs = in;
     v->n_inputs++;
+    nf_graph_touch(g);
     return NF_OK;
 }
 
@@ -67,6 +70,7 @@ nf_status nf_graph_remove_input(nf_graph *g, int to, int pos)
     if (v->n_inputs < 2) return nf_fail(NF_ERR_GRAPH, "vertex %d would have no input left", to);
     memmove(&v->inputs[pos], &v->inputs[pos + 1], (size_t)(v->n_inputs - pos - 1) * sizeof *v->inputs);
     v->n_inputs--;
+    nf_graph_touch(g);
     return NF_OK;
 }
 
@@ -78,5 +82,6 @@ int nf_graph_redirect(nf_graph *g, int from, int to, int skip)
         for (int k = 0; k < g->v[i].n_inputs; k++)
             if (g->v[i].inputs[k] == from) { g->v[i].inputs[k] = to; moved++; }
     }
+    if (moved) nf_graph_touch(g);
     return moved;
 }

@@ -2,9 +2,19 @@
 
 #include <math.h>
 
+nf_status nf_loss_check_labels(const int *labels, int n, int classes)
+{
+    for (int i = 0; i < n; i++)
+        if (labels[i] < 0 || labels[i] >= classes)
+            return nf_fail(NF_ERR_ARG, "image %d of the batch has label %d; the network has %d classes (0..%d)",
+                           i, labels[i], classes, classes - 1);
+    return NF_OK;
+}
+
 float nf_loss_xent(const nf_tensor *logits, const int *labels, nf_tensor *dlogits, int *correct)
 {
     int k_count = logits->c, n = logits->n;
+    if (nf_loss_check_labels(labels, n, k_count)) return NAN; /* never read outside the logits */
     double total = 0;
     for (int i = 0; i < n; i++) {
         const float *z = logits->data + i; /* stride n between classes */

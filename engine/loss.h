@@ -3,11 +3,18 @@
 #ifndef NF_LOSS_H
 #define NF_LOSS_H
 
+#include "engine/status.h"
 #include "engine/tensor.h"
+
+/* NF_ERR_ARG (naming the image and label) unless every labels[0..n) is a
+ * class of a classes-way output, 0..classes-1. */
+nf_status nf_loss_check_labels(const int *labels, int n, int classes);
 
 /* Mean loss over the n images; if dlogits is not NULL writes the gradient of
  * the mean loss there; if correct is not NULL adds the number of images
- * whose largest logit is their label. Stable for any finite logits. */
+ * whose largest logit is their label. Stable for any finite logits. A
+ * label outside 0..K-1 gives NaN (detail in nf_last_error), nothing
+ * written: check labels first with nf_loss_check_labels. */
 float nf_loss_xent(const nf_tensor *logits, const int *labels, nf_tensor *dlogits, int *correct);
 
 #endif

@@ -33,6 +33,7 @@ typedef struct nf_op_call {
     int training;               /* nonzero: batch statistics, dropout on */
     int threads;                /* OpenMP threads the op may use (>= 1) */
     nf_rng *rng;                /* for dropout */
+    const struct nf_conv_tuning *tuning; /* the executor's snapshot (conv2d's work was sized by it) */
 } nf_op_call;
 
 /* A run of parameters (or state) that follows the neurons, for weight
@@ -62,8 +63,9 @@ typedef struct nf_block {
 #define NF_SLICES 2
 
 /* Conv2d implementation choices, process-wide, for tests and benchmarks;
- * the defaults are what measured fastest here. Change them only between
- * passes, before creating the executors that will run with them. */
+ * the defaults are what measured fastest here. An executor copies them at
+ * creation (its work buffer is sized by them) and runs with its copy, so a
+ * change affects only executors created after it. */
 typedef struct nf_conv_tuning {
     int winograd;    /* nonzero: 3x3 stride-1 convs by Winograd F(2x2,3x3) */
     int wino_min_in; /* Winograd only with at least this many input channels (its
@@ -84,8 +86,8 @@ typedef struct nf_op_def {
     size_t (*n_state)(const nf_vertex *v);
     /* Floats kept between forward and backward, for a batch of n inputs of in_h x in_w. */
     size_t (*aux_floats)(const nf_vertex *v, int n, int in_h, int in_w);
-    /* Scratch floats needed during forward or backward. */
-    size_t (*work_floats)(const nf_vertex *v, int n, int in_h, int in_w);
+    /* Scratch floats needed during forward or backward, with tuning t. */
+    size_t (*work_floats)(const nf_vertex *v, int n, int in_h, int in_w, const struct nf_conv_tuning *t);
     /* Default initialisation of param and state (engine/init.h says which). */
     void (*init)(const nf_vertex *v, float *param, float *state, nf_rng *rng);
     /* Sets param to the identity map (layers only, nin == nout). */

@@ -169,7 +169,9 @@ static void get_vertex(reader *r, nf_graph *g)
     if (r->st) return;
     if ((unsigned)op >= NF_OP_COUNT) { bad(r, "unknown op"); return; }
     if (nout < 0 || (size_t)nout > r->len / 4) { bad(r, "impossible neuron count"); return; }
-    if (n_inputs < 0 || n_inputs > g->n) { bad(r, "impossible input count"); return; }
+    /* A vertex may read one producer several times (an add of x with x):
+     * the count is bounded by the bytes left, each index by the vertex count. */
+    if (n_inputs < 0 || (size_t)n_inputs > (r->len - r->at) / 4) { bad(r, "impossible input count"); return; }
     int *inputs = malloc((size_t)(n_inputs + 1) * sizeof(int));
     if (!inputs) { r->st = nf_fail(NF_ERR_NOMEM, "cannot allocate an input list"); return; }
     for (int k = 0; k < n_inputs; k++) inputs[k] = get_i32(r, "input index");

@@ -31,6 +31,7 @@ static const char *const status_names[NF_STATUS_COUNT] = {
     [NF_ERR_DB] = "run store error",
     [NF_ERR_INTERRUPTED] = "interrupted",
     [NF_ERR_DIVERGED] = "training diverged",
+    [NF_ERR_LIMIT] = "size limit reached",
 };
 
 const char *nf_status_name(nf_status code)

@@ -20,6 +20,7 @@ typedef enum nf_status {
     NF_ERR_DB,         /* the run store (SQLite) failed */
     NF_ERR_INTERRUPTED,/* stopped by a signal */
     NF_ERR_DIVERGED,   /* training gave a loss that is not finite (nan or inf) */
+    NF_ERR_LIMIT,      /* a size limit (neurons of a vertex, parameters of a graph) would be exceeded */
     NF_STATUS_COUNT
 } nf_status;
 

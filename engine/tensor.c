@@ -1,10 +1,12 @@
 #include "engine/tensor.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 void *nf_alloc(size_t bytes)
 {
+    if (bytes > SIZE_MAX - 63) return NULL; /* rounding up would wrap to a small block */
     size_t rounded = (bytes + 63) & ~(size_t)63;
     if (rounded == 0) rounded = 64;
     void *p = aligned_alloc(64, rounded);

@@ -1,6 +1,7 @@
 #include "engine/train.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,12 +10,21 @@
 
 /* The next batch of source into the executor's input, whose capacity is
  * reset to the full batch first (the previous batch may have been partial).
- * Returns the number of images, 0 at the end. */
-static int fetch(nf_exec *e, nf_batch_source source, void *user, int *labels)
+ * *n receives the number of images, 0 at the end; a failing source (a
+ * negative count, or more than the batch) is an error, not an end. */
+static nf_status fetch(nf_exec *e, nf_batch_source source, void *user, int *labels, int *n)
 {
     nf_tensor *x = nf_exec_input(e);
     x->n = nf_exec_batch(e);
-    return source(user, x, labels);
+    *n = source(user, x, labels);
+    if (*n < 0 || *n > nf_exec_batch(e)) {
+        char why[256];
+        snprintf(why, sizeof why, "%s", nf_last_error());
+        int got = *n;
+        *n = 0;
+        return nf_fail(NF_ERR_ARG, "the batch source failed (returned %d): %s", got, why[0] ? why : "no detail");
+    }
+    return NF_OK;
 }
 
 nf_train_params nf_train_defaults(void)
@@ -22,14 +32,17 @@ nf_train_params nf_train_defaults(void)
     return (nf_train_params){.optim = nf_optim_defaults(NF_OPTIM_ADAM), .value_every = 8, .value_decay = 0.9f};
 }
 
-void nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
-                   nf_rng *rng, float *loss)
+nf_status nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
+                        nf_rng *rng, float *loss)
 {
-    nf_exec_forward(e, g, n, 1, rng);
+    nf_status st;
+    if ((st = nf_loss_check_labels(labels, n, nf_graph_classes(g))) || (st = nf_exec_forward(e, g, n, 1, rng)))
+        return st;
     *loss = nf_loss_xent(nf_exec_output(e), labels, nf_exec_output_grad(e), NULL);
     memset(g->grad, 0, g->n_param * sizeof(float));
-    nf_exec_backward(e, g);
+    if ((st = nf_exec_backward(e, g))) return st;
     nf_optim_step(g, o);
+    return NF_OK;
 }
 
 nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
@@ -41,9 +54,9 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
     double total = 0;
     long seen = 0, steps = 0;
     int n;
-    while ((n = fetch(e, source, user, labels)) > 0) {
+    while (!(st = fetch(e, source, user, labels, &n)) && n > 0) {
         float loss;
-        nf_train_step(e, g, n, labels, &p->optim, rng, &loss);
+        if ((st = nf_train_step(e, g, n, labels, &p->optim, rng, &loss))) break;
         if (!isfinite(loss)) {
             st = nf_fail(NF_ERR_DIVERGED, "training diverged at step %ld of the epoch (loss %g)", steps + 1, loss);
             break;
@@ -69,15 +82,17 @@ nf_status nf_evaluate(nf_exec *e, nf_graph *g, nf_batch_source source, void *use
     double total = 0;
     long seen = 0;
     int correct = 0, n;
-    while ((n = fetch(e, source, user, labels)) > 0) {
-        nf_exec_forward(e, g, n, 0, NULL);
+    nf_status st;
+    while (!(st = fetch(e, source, user, labels, &n)) && n > 0) {
+        if ((st = nf_loss_check_labels(labels, n, nf_graph_classes(g))) || (st = nf_exec_forward(e, g, n, 0, NULL)))
+            break;
         total += (double)nf_loss_xent(nf_exec_output(e), labels, NULL, &correct) * n;
         seen += n;
     }
     free(labels);
     if (accuracy) *accuracy = seen ? (double)correct / seen : 0;
     if (mean_loss) *mean_loss = seen ? total / seen : 0;
-    return NF_OK;
+    return st;
 }
 
 nf_status nf_refresh_batchnorm(nf_exec *e, nf_graph *g, nf_batch_source source, void *user, int max_batches)
@@ -90,14 +105,15 @@ nf_status nf_refresh_batchnorm(nf_exec *e, nf_graph *g, nf_batch_source source, 
     }
     for (int i = 0; i < g->n; i++) kept[i] = g->v[i].attr.momentum;
     int n;
+    nf_status st = NF_OK;
     /* Momentum 1/k at the k-th batch makes the running value the plain mean. */
-    for (int k = 1; k <= max_batches && (n = fetch(e, source, user, labels)) > 0; k++) {
+    for (int k = 1; k <= max_batches && !(st = fetch(e, source, user, labels, &n)) && n > 0; k++) {
         for (int i = 0; i < g->n; i++)
             if (g->v[i].op == NF_OP_BATCHNORM) g->v[i].attr.momentum = 1.0f / k;
-        nf_exec_forward(e, g, n, 1, NULL);
+        if ((st = nf_exec_forward(e, g, n, 1, NULL))) break;
     }
     for (int i = 0; i < g->n; i++) g->v[i].attr.momentum = kept[i];
     free(kept);
     free(labels);
-    return NF_OK;
+    return st;
 }

@@ -7,7 +7,8 @@
 #include "engine/optim.h"
 
 /* Fills x (capacity x->n images) and labels with the next batch; returns the
- * number of images put, 0 when the epoch is over. */
+ * number of images put, 0 when the epoch is over, -1 on failure (detail in
+ * nf_last_error): the loops then stop with NF_ERR_ARG quoting it. */
 typedef int (*nf_batch_source)(void *user, nf_tensor *x, int *labels);
 
 /* Called after every training step (for progress display); may be NULL.
@@ -25,9 +26,11 @@ typedef struct nf_train_params {
 nf_train_params nf_train_defaults(void);
 
 /* One step on the first n images of the executor's input: forward, loss,
- * backward, optimiser step. Writes the batch's mean loss to *loss. */
-void nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
-                   nf_rng *rng, float *loss);
+ * backward, optimiser step. Writes the batch's mean loss to *loss.
+ * NF_ERR_ARG (a label outside the classes, bad n) or NF_ERR_GRAPH (e made
+ * for another shape of g), nothing changed then. */
+nf_status nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
+                        nf_rng *rng, float *loss);
 
 /* A pass over every batch of source. mean_loss (may be NULL) receives the
  * mean training loss over the images seen. Stops at the first step whose

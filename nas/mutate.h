@@ -1,12 +1,20 @@
 /* Mutation operators on the engine's graph, in place.
  *
- * Every operation works on a copy of the graph: structural edit, one size
- * plan (nas/plan.h) for every size consequence, weight surgery
- * (nas/surgery.h), nf_graph_check; only when all of it succeeded does the
- * copy replace the graph's contents. A refused mutation (NF_ERR_INFEASIBLE,
- * NF_ERR_TIMEOUT, NF_ERR_SOLVER, NF_ERR_ARG, NF_ERR_GRAPH, NF_ERR_NOMEM)
- * leaves the graph byte for byte as it was. A successful one invalidates
- * any nf_exec made for the graph (make a new one).
+ * Every operation plans first, on the graph as it is (nas/plan.h: one size
+ * plan for every size consequence) and checks the plan against the size
+ * limits, so a refusal costs no copy; then, on a copy: structural edit,
+ * weight surgery (nas/surgery.h), nf_graph_check; only when all of it
+ * succeeded does the copy replace the graph's contents. (An insertion
+ * edits before it plans, so it copies first.) A refused mutation
+ * (NF_ERR_INFEASIBLE, NF_ERR_TIMEOUT, NF_ERR_SOLVER, NF_ERR_LIMIT,
+ * NF_ERR_ARG, NF_ERR_GRAPH, NF_ERR_NOMEM) leaves the graph byte for byte as
+ * it was. A successful one that changed anything gives the graph a new
+ * shape_version: executors made before refuse to run it (make new ones).
+ *
+ * A growth request (every target at least its current size, a new concat
+ * input, NF_ALIGN_GROW) never drops a neuron that is not harmful (negative
+ * or non-finite value): where the sizes cannot be met otherwise it is
+ * refused, or relaxed when p->plan.relax allows, and the report says so.
  *
  * Vertices are named by index; indices after an inserted or removed vertex
  * move, ids do not (nf_graph_find). */
@@ -26,11 +34,36 @@ typedef enum nf_align {
     NF_ALIGN_CONSUMERS  /* the downstream side takes the upstream size (consumers' inputs change) */
 } nf_align;
 
+/* What a successful mutation did, for the search and the lineage record. */
+#define NF_MUTATE_REPORT_TARGETS 8
+typedef struct nf_mutate_report {
+    int relaxed;     /* 1: the exact request was infeasible and a relaxed plan was applied:
+                        the sizes got differ from the sizes asked */
+    int n_targets;   /* entries of target[] (at most NF_MUTATE_REPORT_TARGETS are listed) */
+    struct {
+        int vertex;  /* index, in the graph after the mutation */
+        int asked;   /* size requested */
+        int got;     /* size it has now */
+    } target[NF_MUTATE_REPORT_TARGETS];
+    int changed;     /* 0: nothing needed changing (the graph is untouched) */
+    int identity;    /* insert: 1 if the new vertex computes the identity in evaluation mode */
+} nf_mutate_report;
+
 typedef struct nf_mutate_params {
     nf_plan_params plan; /* planner settings: time limit, caller's values, weights */
     nf_rng *rng;         /* draws new neurons' weights and new layers' init; required */
     nf_align align;      /* for nf_mutate_remove and nf_mutate_add_edge into an add (default MEET) */
+    int max_nout;        /* no vertex may end with more output neurons (default NF_MUTATE_MAX_NOUT) */
+    size_t max_params;   /* nor the graph with more parameters (default NF_MUTATE_MAX_PARAMS);
+                            both refused with NF_ERR_LIMIT before anything is allocated */
+    nf_mutate_report *report; /* if not NULL, filled by every call (zeroed on refusal) */
 } nf_mutate_params;
+
+/* Default limits: 8192 neurons is 8x the widest layer of common CNNs; 2^27
+ * parameters make 4 buffers (weights, gradients, two moments) of 512 MiB
+ * each, what a workstation can train one candidate of. */
+#define NF_MUTATE_MAX_NOUT 8192
+#define NF_MUTATE_MAX_PARAMS ((size_t)1 << 27)
 
 nf_mutate_params nf_mutate_defaults(nf_rng *rng);
 
@@ -60,13 +93,16 @@ typedef struct nf_insert {
     int nout;     /* layers: 0 keeps the size (an identity map); otherwise a planned resize after */
 } nf_insert;
 
-/* Inserts a vertex; a conv2d (stride 1) or dense starts as the identity
- * map, so the network computes what it did. *index (may be NULL) receives
- * the new vertex's index. */
+/* Inserts a vertex. A conv2d (stride 1; stride 2 is refused with
+ * NF_ERR_ARG) or dense starts as the identity map and a batchnorm as the
+ * identity in evaluation mode (running mean 0, variance 1 - eps), so the
+ * network computes what it did (report->identity = 1); an activation,
+ * pooling or dropout changes the function (report->identity = 0). nout < 0
+ * is NF_ERR_ARG. *index (may be NULL) receives the new vertex's index. */
 nf_status nf_mutate_insert(nf_graph *g, const nf_insert *s, const nf_mutate_params *p, int *index);
 
 /* Adds `from` as input position pos of concat or add vertex `to` (pos =
- * -1: last). Into a concat: the block arrives as new neurons for the
+ * -1: last; other negative positions are NF_ERR_ARG). Into a concat: the block arrives as new neurons for the
  * concat's consumers (zero weights) and its add partners; into an add:
  * sizes aligned by p->align. */
 nf_status nf_mutate_add_edge(nf_graph *g, int from, int to, int pos, const nf_mutate_params *p);

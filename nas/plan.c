@@ -1,16 +1,14 @@
 #include "nas/plan.h"
 
-#include <glpk.h>
 #include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "engine/graph_edit.h"
-#include "engine/log.h"
 #include "engine/neuron_value.h"
 #include "nas/groups.h"
+#include "nas/milp.h"
 
 /* A keep reference: a column number (>= 1, GLPK numbering) or a constant. */
 #define REF_ONE (-1)
@@ -34,7 +32,7 @@ typedef struct group {
     int fixed;     /* holds the input or the output vertex: unchanged */
     int drop;      /* the stand-in for a dropped concat input: everything goes */
     int standin;   /* the stand-in for an inserted concat input: only new neurons, tied to `from` */
-    int prog;      /* entered the program */
+    int prog;      /* entered the nf_milp */
     int state;     /* resolution: 0 not yet, 1 in progress, 2 done */
     int target;    /* requested size, or -1 */
     int insert_at; /* base group: new neurons go after old slot insert_at (-1: in front) */
@@ -46,23 +44,6 @@ typedef struct group {
     int *gcol;     /* ng columns counting them */
 } group;
 
-/* Growable arrays of the program's columns and matrix entries. */
-typedef struct program {
-    int ncol, capcol;
-    char *ckind;   /* 'B' binary, 'I' integer >= 0, 'C' continuous >= 0 */
-    double *cub;   /* upper bound; HUGE_VAL for none */
-    double *clb;   /* lower bound */
-    double *cobj;  /* objective coefficient (maximised) */
-    int *cpar;     /* union-find over columns: equal columns are merged, not tied by rows */
-    int nrow, caprow;
-    char *rtype;   /* 'E' ==, 'G' >=, 'L' <= */
-    double *rhs;
-    int nnz, capnz;
-    int *ia, *ja;  /* 1-based triplets, [0] unused (GLPK convention) */
-    double *ar;
-    int infeasible; /* a constant row is violated */
-    int nomem;
-} program;
 
 typedef struct builder {
     const nf_graph *g;
@@ -76,10 +57,12 @@ typedef struct builder {
     int ngr;
     group *gr;
     double max_new;    /* upper bound of every new-neuron count (keeps GLPK's bound tightening finite) */
-    program pr;
+    nf_milp pr;
     double *acc;       /* per column accumulator for one row */
     int *touched, ntouched;
     char *seen;
+    int acc_cols;      /* columns acc, touched and seen hold (1..acc_cols) */
+    int overflow;      /* a column beyond acc_cols reached a row: the program is refused */
 } builder;
 
 static int vin_count(const builder *b, int i)
@@ -117,73 +100,13 @@ static int multi_concat(const builder *b, int i)
     return vkind(b, i) == NF_KIND_CONCAT && vin_count(b, i) > 1;
 }
 
-/* ---- growable arrays ---------------------------------------------------- */
-
-static int grow(void **p, int *cap, int need, size_t elem)
-{
-    if (need <= *cap) return 0;
-    int c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, (size_t)c * elem);
-    if (!q) return -1;
-    *p = q;
-    *cap = c;
-    return 0;
-}
-
-static int add_col(program *pr, char kind, double lb, double ub, double obj)
-{
-    if (pr->ncol + 2 > pr->capcol) {
-        int cap = pr->capcol, c2 = pr->capcol, c3 = pr->capcol, c4 = pr->capcol, c5 = pr->capcol;
-        if (grow((void **)&pr->ckind, &cap, pr->ncol + 2, 1) || grow((void **)&pr->cub, &c2, pr->ncol + 2, sizeof(double)) ||
-            grow((void **)&pr->clb, &c3, pr->ncol + 2, sizeof(double)) ||
-            grow((void **)&pr->cobj, &c4, pr->ncol + 2, sizeof(double)) ||
-            grow((void **)&pr->cpar, &c5, pr->ncol + 2, sizeof(int))) {
-            pr->nomem = 1;
-            return 1;
-        }
-        pr->capcol = cap;
-    }
-    int j = ++pr->ncol;
-    pr->ckind[j] = kind; pr->clb[j] = lb; pr->cub[j] = ub; pr->cobj[j] = obj; pr->cpar[j] = j;
-    return j;
-}
-
-static int croot(program *pr, int j)
-{
-    if (j <= 0) return j;
-    while (pr->cpar[j] != j) j = pr->cpar[j] = pr->cpar[pr->cpar[j]];
-    return j;
-}
-
-/* Makes columns x and y one (intersecting bounds, summing objectives). */
-static void cunion(program *pr, int x, int y)
-{
-    x = croot(pr, x);
-    y = croot(pr, y);
-    if (x == y) return;
-    if (pr->clb[y] > pr->clb[x]) pr->clb[x] = pr->clb[y];
-    if (pr->cub[y] < pr->cub[x]) pr->cub[x] = pr->cub[y];
-    if (pr->clb[x] > pr->cub[x]) pr->infeasible = 1;
-    pr->cobj[x] += pr->cobj[y];
-    pr->cobj[y] = 0;
-    pr->cpar[y] = x;
-}
-
-/* Fixes column j (a root) to value v. */
-static void cfix(program *pr, int j, double v)
-{
-    j = croot(pr, j);
-    if (v < pr->clb[j] || v > pr->cub[j]) pr->infeasible = 1;
-    pr->clb[j] = pr->cub[j] = v;
-}
-
 /* ---- rows through a sparse accumulator ---------------------------------- */
 
 static void acc_add(builder *b, int col, double coef)
 {
     if (col == REF_ONE || col == REF_ZERO) return;
-    col = croot(&b->pr, col);
+    col = nf_milp_root(&b->pr, col);
+    if (col < 1 || col > b->acc_cols) { b->overflow = 1; return; } /* checked before any index */
     if (!b->seen[col]) { b->seen[col] = 1; b->touched[b->ntouched++] = col; b->acc[col] = 0; }
     b->acc[col] += coef;
 }
@@ -191,7 +114,7 @@ static void acc_add(builder *b, int col, double coef)
 /* Emits sum(acc) + constant (type) rhs as a row and clears the accumulator. */
 static void acc_emit(builder *b, double constant, char type, double rhs)
 {
-    program *pr = &b->pr;
+    nf_milp *pr = &b->pr;
     rhs -= constant;
     int nz = 0;
     for (int k = 0; k < b->ntouched; k++)
@@ -201,10 +124,10 @@ static void acc_emit(builder *b, double constant, char type, double rhs)
         if (!ok) pr->infeasible = 1;
     } else {
         int c1 = pr->caprow, c2 = pr->caprow, c3 = pr->capnz, c4 = pr->capnz, c5 = pr->capnz;
-        if (grow((void **)&pr->rtype, &c1, pr->nrow + 2, 1) || grow((void **)&pr->rhs, &c2, pr->nrow + 2, sizeof(double)) ||
-            grow((void **)&pr->ia, &c3, pr->nnz + nz + 2, sizeof(int)) ||
-            grow((void **)&pr->ja, &c4, pr->nnz + nz + 2, sizeof(int)) ||
-            grow((void **)&pr->ar, &c5, pr->nnz + nz + 2, sizeof(double))) {
+        if (nf_milp_grow((void **)&pr->rtype, &c1, pr->nrow + 2, 1) || nf_milp_grow((void **)&pr->rhs, &c2, pr->nrow + 2, sizeof(double)) ||
+            nf_milp_grow((void **)&pr->ia, &c3, pr->nnz + nz + 2, sizeof(int)) ||
+            nf_milp_grow((void **)&pr->ja, &c4, pr->nnz + nz + 2, sizeof(int)) ||
+            nf_milp_grow((void **)&pr->ar, &c5, pr->nnz + nz + 2, sizeof(double))) {
             pr->nomem = 1;
         } else {
             pr->caprow = c1; pr->capnz = c3;
@@ -243,6 +166,7 @@ static nf_status acc_setup(builder *b, int ncol)
     b->touched = malloc((size_t)n * sizeof *b->touched);
     b->seen = calloc((size_t)n, 1);
     b->ntouched = 0;
+    b->acc_cols = ncol;
     if (!b->acc || !b->touched || !b->seen) return nf_fail(NF_ERR_NOMEM, "cannot allocate a plan row");
     return NF_OK;
 }
@@ -342,17 +266,17 @@ static nf_status resolve(builder *b, int c);
  * emits rows for the insertion totals that remain different. */
 static nf_status tie_concat(builder *b, group *gr, int i, int pass)
 {
-    program *pr = &b->pr;
+    nf_milp *pr = &b->pr;
     int *keep = malloc((size_t)(gr->n > 0 ? gr->n : 1) * sizeof *keep), ng = 0, *gpos = NULL, *gcol = NULL;
     if (!keep) return nf_fail(NF_ERR_NOMEM, "cannot tie concat %d", i);
     nf_status st = concat_refs(b, i, keep, &ng, &gpos, &gcol);
     if (st) { free(keep); free(gpos); free(gcol); return st; }
     for (int s = 0; s < gr->n && pass == 0; s++) {
-        int x = croot(pr, gr->keep[s]), y = croot(pr, keep[s]);
+        int x = nf_milp_root(pr, gr->keep[s]), y = nf_milp_root(pr, keep[s]);
         if (x == y) continue;
-        if (x > 0 && y > 0) cunion(pr, x, y);
-        else if (x > 0) cfix(pr, x, y == REF_ONE);
-        else if (y > 0) cfix(pr, y, x == REF_ONE);
+        if (x > 0 && y > 0) nf_milp_union(pr, x, y);
+        else if (x > 0) nf_milp_fix(pr, x, y == REF_ONE);
+        else if (y > 0) nf_milp_fix(pr, y, x == REF_ONE);
         else pr->infeasible = 1;
     }
     int a = 0, c = 0;
@@ -363,9 +287,9 @@ static nf_status tie_concat(builder *b, group *gr, int i, int pass)
         while (a < gr->ng && gr->gpos[a] == pos) a++;
         while (c < ng && gpos[c] == pos) c++;
         if (pass == 0) {
-            if (a - a0 == 1 && c - c0 == 1) cunion(pr, gr->gcol[a0], gcol[c0]);
-            else if (a - a0 == 1 && c == c0) cfix(pr, gr->gcol[a0], 0);
-            else if (c - c0 == 1 && a == a0) cfix(pr, gcol[c0], 0);
+            if (a - a0 == 1 && c - c0 == 1) nf_milp_union(pr, gr->gcol[a0], gcol[c0]);
+            else if (a - a0 == 1 && c == c0) nf_milp_fix(pr, gr->gcol[a0], 0);
+            else if (c - c0 == 1 && a == a0) nf_milp_fix(pr, gcol[c0], 0);
             continue;
         }
         for (int k = a0; k < a; k++) acc_add(b, gr->gcol[k], 1);
@@ -420,22 +344,22 @@ static nf_status resolve(builder *b, int c)
         for (int k = 0; k < vin_count(b, gr->definer); k++) gr->shift += b->gr[b->cls[vin(b, gr->definer, k)]].shift;
         if (gr->fixed) {
             for (int s = 0; s < gr->n; s++)
-                if (gr->keep[s] > 0) cfix(&b->pr, gr->keep[s], 1);
+                if (gr->keep[s] > 0) nf_milp_fix(&b->pr, gr->keep[s], 1);
                 else if (gr->keep[s] == REF_ZERO) b->pr.infeasible = 1;
-            for (int k = 0; k < gr->ng; k++) cfix(&b->pr, gr->gcol[k], 0);
+            for (int k = 0; k < gr->ng; k++) nf_milp_fix(&b->pr, gr->gcol[k], 0);
         }
     } else if (gr->drop || gr->fixed) {
         if (gr->drop) gr->shift = -gr->n;
         for (int s = 0; s < gr->n; s++) gr->keep[s] = gr->drop ? REF_ZERO : REF_ONE;
         gr->ng = 0;
     } else {
-        for (int s = 0; s < gr->n; s++) gr->keep[s] = add_col(&b->pr, 'B', 0, 1, 0);
+        for (int s = 0; s < gr->n; s++) gr->keep[s] = nf_milp_add_col(&b->pr, 'B', 0, 1, 0);
         gr->gpos = malloc(sizeof *gr->gpos);
         gr->gcol = malloc(sizeof *gr->gcol);
         if (!gr->gpos || !gr->gcol) return nf_fail(NF_ERR_NOMEM, "cannot allocate a group");
         gr->ng = 1;
         gr->gpos[0] = gr->insert_at;
-        gr->gcol[0] = add_col(&b->pr, 'I', 0, b->max_new, -b->p->new_cost);
+        gr->gcol[0] = nf_milp_add_col(&b->pr, 'I', 0, b->max_new, -b->p->new_cost);
         if (gr->standin) gr->shift = b->g->v[b->r->from].nout;
     }
     if (b->pr.nomem) return nf_fail(NF_ERR_NOMEM, "cannot grow the program");
@@ -485,7 +409,9 @@ static nf_status add_values(builder *b, int **members, const int *nmem, int c, d
     for (int s = 0; s < gr->n; s++) {
         if (kind[s] == '-' || gr->keep[s] <= 0) continue;
         double v = kind[s] == 'h' ? raw[s] : maxpos > 0 ? 0.1 + 0.9 * raw[s] / maxpos : 1.0;
-        b->pr.cobj[croot(&b->pr, gr->keep[s])] += v;
+        b->pr.cobj[nf_milp_root(&b->pr, gr->keep[s])] += v;
+        /* A growth request keeps every neuron that is not harmful. */
+        if (b->r->keep_all && kind[s] != 'h') nf_milp_fix(&b->pr, gr->keep[s], 1);
     }
     return NF_OK;
 }
@@ -523,7 +449,7 @@ out:
 static nf_status size_rows(builder *b)
 {
     const nf_plan_request *r = b->r;
-    program *pr = &b->pr;
+    nf_milp *pr = &b->pr;
     int tmax = 0;
     for (int c = 0; c < b->ngr; c++) {
         group *gr = &b->gr[c];
@@ -543,14 +469,14 @@ static nf_status size_rows(builder *b)
         double want = soft_target ? gr->target : gr->n + gr->shift - gr->harmful;
         if (want < 1) want = 1;
         double w = soft_target ? b->p->w_target : b->p->w_sum / want;
-        int over = add_col(pr, 'C', 0, HUGE_VAL, -w), under = add_col(pr, 'C', 0, HUGE_VAL, -w);
+        int over = nf_milp_add_col(pr, 'C', 0, HUGE_VAL, -w), under = nf_milp_add_col(pr, 'C', 0, HUGE_VAL, -w);
         k = acc_size(b, gr, 1);
         acc_add(b, over, -1);
         acc_add(b, under, 1);
         acc_emit(b, k, 'E', want);
         if (soft_target) continue;
         /* The largest relative deviation: tmax >= (over + under) / want. */
-        if (!tmax) tmax = add_col(pr, 'C', 0, HUGE_VAL, -b->p->w_max);
+        if (!tmax) tmax = nf_milp_add_col(pr, 'C', 0, HUGE_VAL, -b->p->w_max);
         acc_add(b, over, 1 / want);
         acc_add(b, under, 1 / want);
         acc_add(b, tmax, -1);
@@ -580,12 +506,6 @@ struct nf_plan {
     nf_plan_stats stats;
 };
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static void builder_free(builder *b)
 {
@@ -593,9 +513,7 @@ static void builder_free(builder *b)
         for (int c = 0; c < b->ngr; c++) { free(b->gr[c].keep); free(b->gr[c].gpos); free(b->gr[c].gcol); }
     free(b->gr); free(b->cls); free(b->edited);
     free(b->acc); free(b->touched); free(b->seen);
-    program *pr = &b->pr;
-    free(pr->ckind); free(pr->cub); free(pr->clb); free(pr->cobj); free(pr->cpar);
-    free(pr->rtype); free(pr->rhs); free(pr->ia); free(pr->ja); free(pr->ar);
+    nf_milp_free(&b->pr);
     memset(b, 0, sizeof *b);
 }
 
@@ -650,6 +568,9 @@ static nf_status builder_init(builder *b, const nf_graph *g, const nf_plan_reque
         if (gr->target >= 0 && gr->target != r->targets[t].size)
             return nf_fail(NF_ERR_INFEASIBLE, "vertex %d: two different sizes requested for one neuron group", r->targets[t].vertex);
         gr->target = r->targets[t].size;
+        if (r->targets[t].insert_before > 0 && gr->definer >= 0)
+            return nf_fail(NF_ERR_ARG, "vertex %d: its neurons are a concat's, whose inputs decide where new ones go; "
+                                       "insert_before is not possible", r->targets[t].vertex);
         if (r->targets[t].insert_before > 0) gr->insert_at = r->targets[t].insert_before - 2;
     }
     return select_program(b);
@@ -679,89 +600,8 @@ static nf_status build(builder *b)
         }
     if (!st) st = objective_values(b);
     if (!st) st = size_rows(b);
-    if (!st && b->pr.ncol > bound) st = nf_fail(NF_ERR_SOLVER, "plan column bound %d exceeded (%d)", bound, b->pr.ncol);
-    return st;
-}
-
-static int term_hook(void *info, const char *s)
-{
-    (void)info;
-    size_t n = strlen(s);
-    while (n && (s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
-    if (n) nf_log(NF_LOG_DEBUG, "glpk: %.*s", (int)n, s);
-    return 1; /* never the terminal */
-}
-
-/* Solves the built program; on success x[1..ncol] holds the solution. */
-static nf_status solve(builder *b, int time_limit_ms, double *x, nf_plan_stats *stats)
-{
-    program *pr = &b->pr;
-    /* Only root columns go to GLPK (merged ones take their root's value). */
-    int *idx = malloc((size_t)(pr->ncol + 1) * sizeof *idx), nroot = 0;
-    if (!idx) return nf_fail(NF_ERR_NOMEM, "cannot number plan columns");
-    for (int j = 1; j <= pr->ncol; j++) idx[j] = croot(pr, j) == j ? ++nroot : 0;
-    stats->rows = pr->nrow; stats->cols = nroot; stats->int_cols = 0;
-    for (int j = 1; j <= pr->ncol; j++) stats->int_cols += idx[j] && pr->ckind[j] != 'C';
-    nf_status st = NF_OK;
-    if (pr->infeasible) st = nf_fail(NF_ERR_INFEASIBLE, "the size constraints contradict each other");
-    else if (time_limit_ms <= 0 && nroot) st = nf_fail(NF_ERR_TIMEOUT, "no time left to plan");
-    if (st || nroot == 0) { free(idx); return st; }
-    stats->passes++;
-    glp_term_hook(term_hook, NULL);
-    glp_prob *lp = glp_create_prob();
-    glp_set_obj_dir(lp, GLP_MAX);
-    if (pr->nrow) glp_add_rows(lp, pr->nrow);
-    glp_add_cols(lp, nroot);
-    for (int j = 1; j <= pr->ncol; j++) {
-        if (!idx[j]) continue;
-        int k = idx[j];
-        glp_set_col_kind(lp, k, pr->ckind[j] == 'C' ? GLP_CV : GLP_IV);
-        double lb = pr->clb[j], ub = pr->cub[j];
-        glp_set_col_bnds(lp, k, ub == HUGE_VAL ? GLP_LO : lb == ub ? GLP_FX : GLP_DB, lb, ub == HUGE_VAL ? 0 : ub);
-        glp_set_obj_coef(lp, k, pr->cobj[j]);
-    }
-    for (int i = 1; i <= pr->nrow; i++) {
-        int type = pr->rtype[i] == 'E' ? GLP_FX : pr->rtype[i] == 'G' ? GLP_LO : GLP_UP;
-        glp_set_row_bnds(lp, i, type, pr->rhs[i], pr->rhs[i]);
-    }
-    for (int e = 1; e <= pr->nnz; e++) pr->ja[e] = idx[pr->ja[e]]; /* rows hold roots only */
-    if (pr->nnz) glp_load_matrix(lp, pr->nnz, pr->ia, pr->ja, pr->ar);
-    /* The LP relaxation first: GLPK 5.0's MIP preprocessor can loop forever
-     * tightening bounds on an infeasible program, so it is never used; the
-     * simplex detects infeasibility, branch-and-bound starts from its basis. */
-    double t0 = now_seconds();
-    glp_smcp sm;
-    glp_init_smcp(&sm);
-    sm.msg_lev = GLP_MSG_OFF;
-    sm.presolve = GLP_OFF;
-    sm.tm_lim = time_limit_ms;
-    int ret = glp_simplex(lp, &sm), status = glp_get_status(lp);
-    if (ret == GLP_ETMLIM) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
-    else if (ret == 0 && (status == GLP_NOFEAS || status == GLP_INFEAS))
-        st = nf_fail(NF_ERR_INFEASIBLE, "no size plan satisfies the request");
-    else if (ret != 0 || status != GLP_OPT)
-        st = nf_fail(NF_ERR_SOLVER, "GLPK simplex failed (glp_simplex %d, status %d)", ret, status);
-    int left = time_limit_ms - (int)((now_seconds() - t0) * 1000);
-    if (!st && left <= 0) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
-    if (!st) {
-        glp_iocp parm;
-        glp_init_iocp(&parm);
-        parm.presolve = GLP_OFF;
-        parm.msg_lev = GLP_MSG_OFF;
-        parm.tm_lim = left;
-        ret = glp_intopt(lp, &parm);
-        status = glp_mip_status(lp);
-        if (ret == GLP_ETMLIM) st = nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
-        else if (ret == GLP_ENOPFS || (ret == 0 && status == GLP_NOFEAS))
-            st = nf_fail(NF_ERR_INFEASIBLE, "no size plan satisfies the request");
-        else if (ret != 0 || (status != GLP_OPT && status != GLP_FEAS))
-            st = nf_fail(NF_ERR_SOLVER, "GLPK failed (glp_intopt %d, status %d)", ret, status);
-        else
-            for (int j = 1; j <= pr->ncol; j++) x[j] = glp_mip_col_val(lp, idx[croot(pr, j)]);
-    }
-    glp_delete_prob(lp);
-    glp_term_hook(NULL, NULL);
-    free(idx);
+    if (!st && (b->pr.ncol > bound || b->overflow))
+        st = nf_fail(NF_ERR_SOLVER, "plan column bound %d exceeded (%d)", bound, b->pr.ncol);
     return st;
 }
 
@@ -824,7 +664,7 @@ nf_status nf_plan_solve(const nf_graph *g, const nf_plan_request *r, const nf_pl
     *out = NULL;
     nf_plan_params p = params ? *params : nf_plan_defaults();
     nf_plan_stats stats = {0};
-    double t0 = now_seconds();
+    double t0 = nf_milp_seconds();
     builder b = {0};
     double *x = NULL;
     nf_plan *plan = NULL;
@@ -845,8 +685,8 @@ nf_status nf_plan_solve(const nf_graph *g, const nf_plan_request *r, const nf_pl
         free(x);
         x = calloc((size_t)b.pr.ncol + 1, sizeof *x);
         if (!x) { st = nf_fail(NF_ERR_NOMEM, "cannot hold a plan solution"); break; }
-        int left = p.time_limit_ms - (int)((now_seconds() - t0) * 1000);
-        st = solve(&b, left, x, &stats);
+        int left = p.time_limit_ms - (int)((nf_milp_seconds() - t0) * 1000);
+        st = nf_milp_solve(&b.pr, left, x, &stats);
         if (st == NF_ERR_INFEASIBLE && pass == 0 && p.relax && r->n_targets > 0) { st = NF_OK; continue; }
         if (st) break;
         plan = calloc(1, sizeof *plan);
@@ -860,7 +700,7 @@ nf_status nf_plan_solve(const nf_graph *g, const nf_plan_request *r, const nf_pl
             st = nf_fail(NF_ERR_INFEASIBLE, "no size plan moves the requested sizes");
         break;
     }
-    stats.seconds = now_seconds() - t0;
+    stats.seconds = nf_milp_seconds() - t0;
     if (p.stats) *p.stats = stats;
     free(x);
     builder_free(&b);

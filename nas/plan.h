@@ -1,6 +1,6 @@
 /* The size planner: every size change of a mutation resolved by ONE mixed
  * integer linear program, built and solved with GLPK (the only file that
- * includes <glpk.h> is nas/plan.c).
+ * includes <glpk.h> is nas/milp_glpk.c, behind nas/milp.h).
  *
  * The program (DESIGN.md, "Size changes are planned, not propagated"):
  *  - vertices sharing neurons (transparent, add, single-input concat) are
@@ -37,7 +37,8 @@ typedef struct nf_plan_target {
     int vertex;        /* graph index */
     int size;          /* wanted number of output neurons, >= 1 */
     int insert_before; /* where new neurons go in a layer-owned group: 0 (default) at the end,
-                          k >= 1 in front of old neuron k-1 */
+                          k >= 1 in front of old neuron k-1 (NF_ERR_ARG for a group defined by a
+                          concat, whose new neurons go where its inputs put them) */
 } nf_plan_target;
 
 /* Two vertices whose groups must end at equal sizes (an edge about to join them). */
@@ -58,6 +59,9 @@ typedef struct nf_plan_request {
     int n_ties;
     nf_plan_edit edit;             /* an optional pending concat edit */
     int concat, pos, from;         /* its operands (see nf_plan_edit) */
+    int keep_all;                  /* a growth request: every neuron of the program that is not
+                                      harmful (negative or non-finite value) is kept; a request that
+                                      cannot be met otherwise is infeasible (or relaxed) */
 } nf_plan_request;
 
 /* Sizes and time of the last program, filled even on failure. */

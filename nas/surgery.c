@@ -149,6 +149,7 @@ nf_status nf_surgery_apply(nf_graph *g, const nf_plan *plan, nf_rng *rng)
     }
     nf_status st = rebuild(g, nv, m, rng);
     free(nv); free(m);
+    if (!st) nf_graph_touch(g);
     return st;
 }
 
@@ -162,5 +163,6 @@ nf_status nf_surgery_kernel(nf_graph *g, int i, int kernel)
     nv[i].attr.kernel = kernel;
     nf_status st = rebuild(g, nv, NULL, NULL);
     free(nv);
+    if (!st) nf_graph_touch(g);
     return st;
 }

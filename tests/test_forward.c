@@ -49,7 +49,7 @@ static run prepared(nf_graph *g, int last, uint64_t seed)
 static run forward(nf_graph *g, int last, int training, uint64_t seed)
 {
     run r = prepared(g, last, seed);
-    nf_exec_forward(r.e, g, BATCH, training, &r.rng);
+    assert_int_equal(nf_exec_forward(r.e, g, BATCH, training, &r.rng), NF_OK);
     return r;
 }
 
@@ -154,7 +154,7 @@ static void activations_match_libm(void **state)
             x->data[i] = (float)(100 * t * t * t);
         }
         x->data[1] = NAN;
-        nf_exec_forward(r.e, r.g, BATCH, 0, NULL);
+        assert_int_equal(nf_exec_forward(r.e, r.g, BATCH, 0, NULL), NF_OK);
         const float *y = out(&r, at)->data;
         for (size_t i = 0; i < n; i++) {
             if (isnan(x->data[i])) {
@@ -241,7 +241,7 @@ static void batchnorm_normalises_per_channel(void **state)
         run r = prepared(g, bn, 41);
         float *state_of = r.g->state + r.g->v[bn].state_off; /* running mean[2], var[2] */
         state_of[0] = 0.3f, state_of[1] = -1.0f, state_of[2] = 2.0f, state_of[3] = 0.5f;
-        nf_exec_forward(r.e, r.g, BATCH, training, &r.rng);
+        assert_int_equal(nf_exec_forward(r.e, r.g, BATCH, training, &r.rng), NF_OK);
         const nf_tensor *x = out(&r, 0), *y = out(&r, bn);
         const float *gamma = r.g->param + r.g->v[bn].param_off, *beta = gamma + 2;
         int count = BATCH * 12;

@@ -111,7 +111,7 @@ static float *logits_of(nf_graph *g, int n, int training, uint64_t seed)
     nf_tensor *x = nf_exec_input(e);
     nf_rng rng = test_rng(seed);
     for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
-    nf_exec_forward(e, g, n, training, NULL);
+    assert_int_equal(nf_exec_forward(e, g, n, training, NULL), NF_OK);
     const nf_tensor *y = nf_exec_output(e);
     float *out = malloc(nf_tensor_count(y) * sizeof(float));
     memcpy(out, y->data, nf_tensor_count(y) * sizeof(float));
@@ -131,7 +131,7 @@ static void train_a_little(nf_graph *g, int steps)
         nf_tensor *x = nf_exec_input(e);
         for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
         float loss;
-        nf_train_step(e, g, 4, labels, &o, &rng, &loss);
+        assert_int_equal(nf_train_step(e, g, 4, labels, &o, &rng, &loss), NF_OK);
     }
     nf_exec_destroy(e);
 }
@@ -156,6 +156,33 @@ static void test_serialize_round_trip_is_exact(void **state)
         assert_memory_equal(a, b, 15 * sizeof(float));
         free(a); free(b);
     }
+    free(buf); free(buf2);
+    nf_graph_destroy(g);
+    nf_graph_destroy(h);
+}
+
+/* An add that reads one producer twice (nf_mutate_add_edge makes them) reads back. */
+static void test_serialize_repeated_input(void **state)
+{
+    (void)state;
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(2, 4, 4, &g), NF_OK);
+    int c = nf_graph_conv(g, 0, 3, 3, 1, 1);
+    int in[3] = {c, c, c};
+    int at;
+    assert_int_equal(nf_graph_append(g, NF_OP_ADD, NULL, 0, in, 3, &at), NF_OK);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, at), 2, 1);
+    nf_rng rng = test_rng(3);
+    assert_int_equal(nf_graph_layout(g, &rng), NF_OK);
+    unsigned char *buf, *buf2;
+    size_t len, len2;
+    assert_int_equal(nf_graph_serialize(g, &buf, &len), NF_OK);
+    nf_graph *h;
+    if (nf_graph_deserialize(buf, len, &h)) fail_msg("%s", nf_last_error());
+    assert_int_equal(h->v[at].n_inputs, 3);
+    assert_int_equal(nf_graph_serialize(h, &buf2, &len2), NF_OK);
+    assert_int_equal(len, len2);
+    assert_memory_equal(buf, buf2, len);
     free(buf); free(buf2);
     nf_graph_destroy(g);
     nf_graph_destroy(h);
@@ -207,9 +234,23 @@ static void test_clone_is_deep_and_equal(void **state)
     nf_graph_serialize(c, &b, &lb);
     assert_int_equal(la, lb);
     assert_memory_equal(a, b, la);
+    /* Deep: writing the copy's buffers and input lists leaves the original's alone. */
+    float p0 = g->param[0];
     c->param[0] += 1.0f;
-    c->v[1].inputs[0] = 0;
-    assert_float_not_equal(c->param[0], g->param[0], 0.5f);
+    c->moment1[0] += 1.0f;
+    c->state[0] += 1.0f;
+    c->value[0] += 1.0f;
+    assert_ptr_not_equal(c->v[5].inputs, g->v[5].inputs);
+    c->v[5].inputs[0] = 4;
+    c->v[5].inputs[1] = 3;
+    assert_int_equal(g->v[5].inputs[0], 3);
+    assert_int_equal(g->v[5].inputs[1], 4);
+    assert_float_equal(g->param[0], p0, 0.0f);
+    for (int i = 0; i < g->n; i++) assert_ptr_not_equal(c->v[i].inputs, g->v[i].inputs);
+    assert_ptr_not_equal(c->param, g->param);
+    assert_ptr_not_equal(c->moment1, g->moment1);
+    assert_ptr_not_equal(c->state, g->state);
+    assert_ptr_not_equal(c->value, g->value);
     free(a); free(b);
     nf_graph_destroy(c);
     nf_graph_destroy(g);
@@ -230,7 +271,7 @@ static void check_identity(nf_op op, int kernel)
     nf_exec_create(g, 3, &e);
     nf_tensor *x = nf_exec_input(e);
     for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&rng);
-    nf_exec_forward(e, g, 3, 0, NULL);
+    assert_int_equal(nf_exec_forward(e, g, 3, 0, NULL), NF_OK);
     const nf_tensor *in = nf_exec_vertex_output(e, r), *out = nf_exec_vertex_output(e, id);
     double worst = 0;
     for (size_t i = 0; i < nf_tensor_count(in); i++) worst = fmax(worst, fabs(in->data[i] - out->data[i]));
@@ -400,7 +441,7 @@ static void train_three_steps(int threads, float *params, float *losses)
         nf_tensor *x = nf_exec_input(e);
         for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&data);
         for (int i = 0; i < N; i++) labels[i] = (int)nf_rng_below(&data, 10);
-        nf_train_step(e, g, N, labels, &o, &dropout, &losses[step]);
+        assert_int_equal(nf_train_step(e, g, N, labels, &o, &dropout, &losses[step]), NF_OK);
     }
     memcpy(params, g->param, g->n_param * sizeof(float));
     nf_exec_destroy(e);
@@ -486,7 +527,7 @@ static void test_refresh_batchnorm_averages_batches(void **state)
     int labels[4];
     for (int b = 0; b < 3; b++) {
         fixed_batch(&f, nf_exec_input(e), labels);
-        nf_exec_forward(e, g, 4, 0, NULL);
+        assert_int_equal(nf_exec_forward(e, g, 4, 0, NULL), NF_OK);
         const nf_tensor *y = nf_exec_vertex_output(e, conv);
         for (int c = 0; c < 3; c++)
             for (size_t p = 0; p < 64; p++) expected[c] += y->data[c * 64 + p] / 64.0 / 3.0;
@@ -518,6 +559,7 @@ int main(void)
         cmocka_unit_test(test_check_derives_sizes),
         cmocka_unit_test(test_check_rejects_invalid_graphs),
         cmocka_unit_test(test_serialize_round_trip_is_exact),
+        cmocka_unit_test(test_serialize_repeated_input),
         cmocka_unit_test(test_deserialize_rejects_damage),
         cmocka_unit_test(test_clone_is_deep_and_equal),
         cmocka_unit_test(test_identity_layers_pass_input_through),

@@ -49,6 +49,22 @@ static nf_mutate_params params(void)
         nf_graph_destroy(copy_);                                                   \
     } while (0)
 
+/* Asserts g passes nf_graph_check and computes finite outputs that are not
+ * all equal (a mutated graph the search can train). */
+static void assert_runs(nf_graph *g)
+{
+    assert_int_equal(nf_graph_check(g), NF_OK);
+    size_t n;
+    float *y = fx_outputs(g, 2, 1, &n);
+    int varied = 0;
+    for (size_t k = 0; k < n; k++) {
+        assert_true(isfinite(y[k]));
+        varied |= y[k] != y[0];
+    }
+    assert_true(varied);
+    free(y);
+}
+
 /* Makes the batchnorm statistics and biases non-trivial, so preservation means something. */
 static void perturb(nf_graph *g, uint64_t seed)
 {
@@ -214,22 +230,6 @@ static void test_concat_edge_removed(void **state)
     nf_graph_destroy(h);
 }
 
-static void test_differing_changes_on_concat_inputs(void **state)
-{
-    (void)state;
-    nf_mutate_params p = params();
-    nf_graph *g = fx_inception();
-    nf_plan_target t[2] = {{.vertex = 3, .size = 1}, {.vertex = 4, .size = 8}};
-    assert_int_equal(nf_mutate_sizes(g, t, 2, &p), NF_OK);
-    assert_int_equal(g->v[3].nout, 1);
-    assert_int_equal(g->v[4].nout, 8);
-    assert_int_equal(g->v[5].nout, 9);
-    assert_int_equal(g->v[9].nin, 9);
-    size_t n;
-    free(fx_outputs(g, 2, 1, &n));
-    nf_graph_destroy(g);
-}
-
 /* ==== removal with alignment, edges into adds ============================= */
 
 static void test_remove_vertex(void **state)
@@ -251,8 +251,7 @@ static void test_remove_vertex(void **state)
         if (want[k] > 0) assert_int_equal(sz, want[k]);
         else assert_true(sz >= 4 && sz <= 5);
         assert_int_equal(h->v[4].nout, sz); /* the relu now follows the first conv's group */
-        size_t n;
-        free(fx_outputs(h, 2, 1, &n));
+        assert_runs(h);
         nf_graph_destroy(h);
     }
     /* A transparent vertex goes without any plan; the output cannot go. */
@@ -287,8 +286,187 @@ static void test_add_edge_into_add(void **state)
     assert_int_equal(g->v[6].n_inputs, 4);
     assert_int_equal(nf_mutate_remove_edge(g, 6, 3, &p), NF_OK);
     assert_int_equal(g->n, n + 1); /* the new conv still feeds c1 */
-    size_t k;
-    free(fx_outputs(g, 2, 1, &k));
+    assert_runs(g);
+    nf_graph_destroy(g);
+}
+
+/* ==== growth keeps live neurons, relaxed plans say so, limits ============= */
+
+/* Two concats with different block boundaries in one add group:
+ * y conv 4 -> a conv 2, b conv 2, d conv 1, e conv 3 (all of y);
+ * c1 = cat(a, b), c2 = cat(d, e), s = add(c1, c2) -> relu -> gap -> dense 3.
+ * Indices: y 1, a 2, b 3, d 4, e 5, c1 6, c2 7, s 8. */
+static nf_graph *two_concats(void)
+{
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(3, 8, 8, &g), NF_OK);
+    int y = nf_graph_conv(g, 0, 4, 3, 1, 1);
+    int c1in[2] = {nf_graph_conv(g, y, 2, 3, 1, 1), nf_graph_conv(g, y, 2, 3, 1, 1)};
+    int c2in[2] = {nf_graph_conv(g, y, 1, 3, 1, 1), nf_graph_conv(g, y, 3, 3, 1, 1)};
+    int ad[2] = {fx_append(g, NF_OP_CONCAT, c1in, 2), fx_append(g, NF_OP_CONCAT, c2in, 2)};
+    int s = fx_append(g, NF_OP_ADD, ad, 2);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, nf_graph_act(g, s, NF_ACT_RELU)), 3, 1);
+    fx_layout(g, 4);
+    return g;
+}
+
+/* A growth that the block boundaries allow only by dropping a neuron
+ * (new neurons come in pairs) is refused, or relaxed without dropping. */
+static void test_growth_never_drops_a_live_neuron(void **state)
+{
+    (void)state;
+    nf_mutate_params p = params();
+    nf_mutate_report rep;
+    p.report = &rep;
+    nf_graph *g = two_concats();
+    for (int v = 1; v <= 8; v++) {
+        nf_graph *copy;
+        assert_int_equal(nf_graph_clone(g, &copy), NF_OK);
+        size_t n0, n1;
+        float *before = fx_outputs(g, 4, 3, &n0);
+        nf_status st = nf_mutate_nout(g, v, 1, &p);
+        if (st) {
+            assert_int_equal(st, NF_ERR_INFEASIBLE);
+            assert_true(fx_graphs_equal(g, copy));
+        } else {
+            float *after = fx_outputs(g, 4, 3, &n1);
+            if (fx_max_diff(before, after, n0) > PRESERVED) fail_msg("nout +1 on vertex %d moved the output", v);
+            assert_true(rep.target[0].got > copy->v[v].nout);
+            free(after);
+        }
+        free(before);
+        nf_graph_destroy(g);
+        g = copy;
+    }
+    /* a alone cannot grow by one: c2 has no insertion point inside e */
+    ASSERT_REFUSED(g, NF_ERR_INFEASIBLE, nf_mutate_nout(g, 2, 1, &p));
+    nf_graph_destroy(g);
+
+    /* y conv 3 -> a conv 1, b conv 2 -> c = cat(a, b) -> add(y, c): a to 3
+     * with y kept at 3 can only be approached by taking neurons from b (a
+     * relaxed plan did: a 2, b 1, the output moved). Refused instead. */
+    assert_int_equal(nf_graph_create(3, 8, 8, &g), NF_OK);
+    int y = nf_graph_conv(g, 0, 3, 3, 1, 1);
+    int ab[2] = {nf_graph_conv(g, y, 1, 3, 1, 1), nf_graph_conv(g, y, 2, 3, 1, 1)};
+    int ad[2] = {y, fx_append(g, NF_OP_CONCAT, ab, 2)};
+    int s = fx_append(g, NF_OP_ADD, ad, 2);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, nf_graph_act(g, s, NF_ACT_RELU)), 3, 1);
+    fx_layout(g, 5);
+    nf_plan_target t[2] = {{.vertex = ab[0], .size = 3}, {.vertex = y, .size = 3}};
+    ASSERT_REFUSED(g, NF_ERR_INFEASIBLE, nf_mutate_sizes(g, t, 2, &p));
+    nf_graph_destroy(g);
+}
+
+/* y feeds c1 = cat(y, b) and, after the edit, c2 = cat(d, e, y); add(c1, c2)
+ * ties them: the new block must be matched by growing b, not by dropping
+ * neurons of d and e. */
+static void test_concat_edge_grows_the_narrow_side(void **state)
+{
+    (void)state;
+    nf_mutate_params p = params();
+    nf_graph *g;
+    assert_int_equal(nf_graph_create(3, 8, 8, &g), NF_OK);
+    int y = nf_graph_conv(g, 0, 3, 3, 1, 1);
+    int c1in[2] = {y, nf_graph_conv(g, y, 2, 3, 1, 1)};
+    int c2in[2] = {nf_graph_conv(g, y, 2, 3, 1, 1), nf_graph_conv(g, y, 3, 3, 1, 1)};
+    int ad[2] = {fx_append(g, NF_OP_CONCAT, c1in, 2), fx_append(g, NF_OP_CONCAT, c2in, 2)};
+    int s = fx_append(g, NF_OP_ADD, ad, 2);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, nf_graph_act(g, s, NF_ACT_RELU)), 3, 1);
+    fx_layout(g, 6);
+    perturb(g, 6);
+    int n_before[5];
+    for (int v = 0; v < 5; v++) n_before[v] = g->v[v].nout;
+    nf_graph *copy;
+    assert_int_equal(nf_graph_clone(g, &copy), NF_OK);
+    nf_status st = nf_mutate_add_edge(g, y, ad[1], -1, &p);
+    if (st) {
+        assert_true(fx_graphs_equal(g, copy));
+    } else {
+        for (int v = 1; v < 5; v++) assert_true(g->v[v].nout >= n_before[v]);
+        size_t n0, n1;
+        float *before = fx_outputs(copy, 4, 3, &n0), *after = fx_outputs(g, 4, 3, &n1);
+        if (fx_max_diff(before, after, n0) > PRESERVED) fail_msg("the concat edge moved the output");
+        free(before); free(after);
+    }
+    nf_graph_destroy(copy);
+    nf_graph_destroy(g);
+}
+
+static void test_relaxed_plans_report_sizes(void **state)
+{
+    (void)state;
+    nf_mutate_params p = params();
+    nf_mutate_report rep;
+    p.report = &rep;
+    nf_graph *g = fx_size_cycle(); /* y (4) = cat(a 2, b 2): y cannot go to 1 */
+    assert_int_equal(nf_mutate_nout(g, 1, -3, &p), NF_OK);
+    assert_int_equal(rep.relaxed, 1);
+    assert_int_equal(rep.n_targets, 1);
+    assert_int_equal(rep.target[0].vertex, 1);
+    assert_int_equal(rep.target[0].asked, 1);
+    assert_int_equal(rep.target[0].got, g->v[1].nout);
+    assert_int_equal(rep.target[0].got, 2);
+    /* exact requests say so too */
+    assert_int_equal(nf_mutate_nout(g, 1, 2, &p), NF_OK);
+    assert_int_equal(rep.relaxed, 0);
+    assert_int_equal(rep.target[0].got, 4);
+    /* a refusal leaves a zeroed report */
+    p.plan.relax = 0;
+    ASSERT_REFUSED(g, NF_ERR_INFEASIBLE, nf_mutate_nout(g, 1, -3, &p));
+    assert_int_equal(rep.n_targets, 0);
+    nf_graph_destroy(g);
+}
+
+static void test_growth_limits(void **state)
+{
+    (void)state;
+    nf_mutate_params p = params();
+    nf_graph *g = fx_size_cycle();
+    ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 2, NF_MUTATE_MAX_NOUT, &p));
+    p.max_params = g->n_param + 100;
+    ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 2, 50, &p));
+    assert_non_null(strstr(nf_last_error(), "parameters"));
+    p.max_nout = 5;
+    ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 1, 2, &p));
+    nf_insert s = {.anchor = 1, .op = NF_OP_CONV2D, .attr = nf_attr_default(), .nout = 6};
+    ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_insert(g, &s, &p, NULL));
+    p = params();
+    assert_int_equal(nf_mutate_nout(g, 1, 2, &p), NF_OK);
+    nf_graph_destroy(g);
+}
+
+static void test_lenient_arguments_refused(void **state)
+{
+    (void)state;
+    nf_mutate_params p = params();
+    nf_graph *g = fx_inception();
+    ASSERT_REFUSED(g, NF_ERR_ARG, nf_mutate_add_edge(g, 2, 5, -2, &p));
+    nf_insert s = {.anchor = 2, .op = NF_OP_CONV2D, .attr = nf_attr_default(), .nout = -1};
+    ASSERT_REFUSED(g, NF_ERR_ARG, nf_mutate_insert(g, &s, &p, NULL));
+    /* a stride-2 conv is no identity */
+    s.nout = 0;
+    s.attr.stride = 2;
+    ASSERT_REFUSED(g, NF_ERR_ARG, nf_mutate_insert(g, &s, &p, NULL));
+    /* new neurons of a concat's group go where its inputs put them */
+    nf_plan_target t = {.vertex = 5, .size = 10, .insert_before = 1};
+    ASSERT_REFUSED(g, NF_ERR_ARG, nf_mutate_sizes(g, &t, 1, &p));
+    nf_graph_destroy(g);
+}
+
+static void test_inserted_batchnorm_is_an_identity(void **state)
+{
+    (void)state;
+    nf_mutate_params p = params();
+    nf_mutate_report rep;
+    p.report = &rep;
+    nf_graph *g = fx_chain();
+    nf_insert s = {.anchor = 4, .op = NF_OP_BATCHNORM, .attr = nf_attr_default()};
+    s.attr.eps = 0.1f; /* large enough that a missing correction shows */
+    ASSERT_PRESERVES(g, nf_mutate_insert(g, &s, &p, NULL));
+    assert_int_equal(rep.identity, 1);
+    s = (nf_insert){.anchor = 4, .op = NF_OP_MAXPOOL, .attr = nf_attr_default()};
+    assert_int_equal(nf_mutate_insert(g, &s, &p, NULL), NF_OK);
+    assert_int_equal(rep.identity, 0);
     nf_graph_destroy(g);
 }
 
@@ -336,7 +514,7 @@ static double xor_loss(nf_graph *g)
     nf_rng r = fx_rng(1234);
     int labels[N];
     xor_batch(&r, nf_exec_input(e), labels, N);
-    nf_exec_forward(e, g, N, 0, NULL);
+    assert_int_equal(nf_exec_forward(e, g, N, 0, NULL), NF_OK);
     double loss = nf_loss_xent(nf_exec_output(e), labels, NULL, NULL);
     nf_exec_destroy(e);
     return loss;
@@ -360,7 +538,7 @@ static void test_pruning_by_value(void **state)
     float loss;
     for (int step = 0; step < 600; step++) {
         xor_batch(&r, nf_exec_input(e), labels, B);
-        nf_train_step(e, g, B, labels, &o, NULL, &loss);
+        assert_int_equal(nf_train_step(e, g, B, labels, &o, NULL, &loss), NF_OK);
         if (step % 5 == 0) assert_int_equal(nf_value_update(g, e, B, 0.9f), NF_OK);
     }
     nf_exec_destroy(e);
@@ -422,9 +600,14 @@ int main(void)
         cmocka_unit_test(test_kernel_growth_preserves_function),
         cmocka_unit_test(test_concat_edge_at_front),
         cmocka_unit_test(test_concat_edge_removed),
-        cmocka_unit_test(test_differing_changes_on_concat_inputs),
         cmocka_unit_test(test_remove_vertex),
         cmocka_unit_test(test_add_edge_into_add),
+        cmocka_unit_test(test_growth_never_drops_a_live_neuron),
+        cmocka_unit_test(test_concat_edge_grows_the_narrow_side),
+        cmocka_unit_test(test_relaxed_plans_report_sizes),
+        cmocka_unit_test(test_growth_limits),
+        cmocka_unit_test(test_lenient_arguments_refused),
+        cmocka_unit_test(test_inserted_batchnorm_is_an_identity),
         cmocka_unit_test(test_refused_mutations_change_nothing),
         cmocka_unit_test(test_pruning_by_value),
         cmocka_unit_test(test_value_fallback_is_weight_norm),

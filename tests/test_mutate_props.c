@@ -109,11 +109,11 @@ static const char *run_passes(nf_graph *g, nf_rng *r)
     nf_exec *e;
     if (nf_exec_create(g, 2, &e)) return "cannot create an executor";
     fx_fill_input(e, 3);
-    nf_exec_forward(e, g, 2, 1, r);
+    assert_int_equal(nf_exec_forward(e, g, 2, 1, r), NF_OK);
     nf_tensor *dy = nf_exec_output_grad(e);
     for (size_t k = 0; k < nf_tensor_count(dy); k++) dy->data[k] = (float)nf_rng_normal(r);
     memset(g->grad, 0, g->n_param * sizeof(float));
-    nf_exec_backward(e, g);
+    assert_int_equal(nf_exec_backward(e, g), NF_OK);
     const char *bad = NULL;
     const nf_tensor *y = nf_exec_output(e);
     for (size_t k = 0; k < nf_tensor_count(y); k++) if (!isfinite(y->data[k])) bad = "non-finite output";
@@ -188,6 +188,35 @@ static nf_status mutate_once(nf_graph *g, nf_rng *r, nf_mutate_params *p, int *w
     }
 }
 
+/* 1 if no neuron value is non-finite (the planner's only harmful mark for
+ * a graph's own values). */
+static int no_harmful_values(const nf_graph *g)
+{
+    for (size_t k = 0; k < g->n_value; k++)
+        if (!isfinite(g->value[k])) return 0;
+    return 1;
+}
+
+/* 1 if the report shows a size request that only grew (the graph before it given). */
+static int grew(const nf_graph *before, const nf_mutate_report *rep)
+{
+    if (rep->n_targets == 0) return 0;
+    for (int t = 0; t < rep->n_targets; t++) {
+        int v = rep->target[t].vertex;
+        if (v >= before->n || rep->target[t].asked < before->v[v].nout || rep->target[t].got < before->v[v].nout) return 0;
+    }
+    return 1;
+}
+
+static int same_outputs(nf_graph *g, const float *before, size_t n)
+{
+    size_t m;
+    float *after = fx_outputs(g, 2, 5, &m);
+    int same = m == n && fx_max_diff(before, after, n) <= 1e-4;
+    free(after);
+    return same;
+}
+
 static void test_random_mutations(void **state)
 {
     (void)state;
@@ -213,8 +242,20 @@ static void test_random_mutations(void **state)
                 }
             nf_graph *before;
             assert_int_equal(nf_graph_clone(g, &before), NF_OK);
-            int which;
+            int which, harmless = no_harmful_values(g);
+            size_t n_out = 0;
+            float *out_before = fx_outputs(g, 2, 5, &n_out);
+            nf_mutate_report rep;
+            p.report = &rep;
             nf_status st = mutate_once(g, &r, &p, &which);
+            if (which == 9 && st == NF_OK && rep.changed)
+                fail_msg("seed %llu graph %d step %d: a mutation with no time left was applied",
+                         (unsigned long long)seed, graph, step);
+            /* A growth request keeps every neuron that is not harmful: the function stays. */
+            if (st == NF_OK && which <= 2 && harmless && grew(before, &rep) && !same_outputs(g, out_before, n_out))
+                fail_msg("seed %llu graph %d step %d (%s): a growth dropped a live neuron",
+                         (unsigned long long)seed, graph, step, op_names[which]);
+            free(out_before);
             counts[which][st != NF_OK]++;
             by_status[st]++;
             if (st) {
@@ -240,8 +281,9 @@ static void test_random_mutations(void **state)
     for (int k = 0; k < 10; k++) print_message("  %-12s applied %4d refused %4d\n", op_names[k], counts[k][0], counts[k][1]);
     for (int k = 1; k < NF_STATUS_COUNT; k++)
         if (by_status[k]) print_message("  refused as %-20s %4d\n", nf_status_name((nf_status)k), by_status[k]);
-    /* Every operation must really be exercised. */
+    /* Every operation must really be exercised, the forced time-out refused. */
     for (int k = 0; k < 9; k++) assert_true(counts[k][0] > 10);
+    assert_true(counts[9][1] > 10);
     assert_true(ok > GRAPHS * STEPS_PER_GRAPH / 2);
 }
 

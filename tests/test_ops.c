@@ -28,7 +28,7 @@ static double loss_of(fixture *f)
 {
     nf_rng drop;
     nf_rng_seed(&drop, 7, 0, NF_RNG_DROPOUT); /* the same dropout mask every time */
-    nf_exec_forward(f->e, f->g, BATCH, 1, &drop);
+    assert_int_equal(nf_exec_forward(f->e, f->g, BATCH, 1, &drop), NF_OK);
     const nf_tensor *y = nf_exec_output(f->e);
     double s = 0;
     for (size_t i = 0; i < nf_tensor_count(y); i++) s += (double)f->r[i] * y->data[i];
@@ -74,7 +74,7 @@ static void check_gradients(nf_graph *g, uint64_t seed, double h, double tol)
     }
     memcpy(dy->data, f.r, nf_tensor_count(dy) * sizeof(float));
     memset(g->grad, 0, g->n_param * sizeof(float));
-    nf_exec_backward(f.e, g);
+    assert_int_equal(nf_exec_backward(f.e, g), NF_OK);
     double worst = 0;
     size_t worst_at = 0;
     for (size_t i = 0; i < g->n_param; i++) {
@@ -160,11 +160,11 @@ static void run_once(nf_graph *g, int probe, int probe_in, int threads, float *y
     nf_rng_seed(&r, 5, 0, NF_RNG_TEST);
     nf_tensor *x = nf_exec_input(e);
     for (size_t i = 0; i < nf_tensor_count(x); i++) x->data[i] = (float)nf_rng_normal(&r);
-    nf_exec_forward(e, g, 5, 1, NULL);
+    assert_int_equal(nf_exec_forward(e, g, 5, 1, NULL), NF_OK);
     nf_tensor *dy = nf_exec_output_grad(e);
     for (size_t i = 0; i < nf_tensor_count(dy); i++) dy->data[i] = (float)nf_rng_normal(&r);
     memset(g->grad, 0, g->n_param * sizeof(float));
-    nf_exec_backward(e, g);
+    assert_int_equal(nf_exec_backward(e, g), NF_OK);
     const nf_tensor *yt = nf_exec_vertex_output(e, probe), *dxt = nf_exec_vertex_grad(e, probe_in);
     memcpy(y, yt->data, nf_tensor_count(yt) * sizeof(float));
     memcpy(dx, dxt->data, nf_tensor_count(dxt) * sizeof(float));

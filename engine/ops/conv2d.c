@@ -6,7 +6,7 @@
  * convolution is W[nout][nin*k*k] x cols[nin*k*k][N*Ho*Wo] (im2col). The
  * batch is cut into NF_SLICES slices (one per thread), each processed in
  * chunks of images so the column buffer stays bounded
- * (nf_conv_tuning_now.col_floats); each chunk's GEMM writes straight into
+ * (the tuning's col_floats); each chunk's GEMM writes straight into
  * its part of the output.
  * Parameters: W[nout][nin][k][k], then b[nout] if bias. */
 #include <cblas.h>
@@ -26,7 +26,7 @@ typedef struct geometry {
     int chunk;            /* images per column buffer */
 } geometry;
 
-static geometry geometry_of(const nf_vertex *v, int n, int h, int w)
+static geometry geometry_of(const nf_vertex *v, int n, int h, int w, const nf_conv_tuning *t)
 {
     geometry g = {.c = v->nin, .n = n, .h = h, .w = w, .k = v->attr.kernel,
                   .stride = v->attr.stride, .pad = v->attr.kernel / 2};
@@ -34,7 +34,7 @@ static geometry geometry_of(const nf_vertex *v, int n, int h, int w)
     g.wo = (w - 1) / g.stride + 1;
     g.rows = g.c * g.k * g.k;
     size_t per_image = (size_t)g.rows * g.ho * g.wo;
-    size_t chunk = per_image ? (size_t)nf_conv_tuning_now.col_floats / per_image : 1;
+    size_t chunk = per_image ? (size_t)t->col_floats / per_image : 1;
     int per_slice = (n + NF_SLICES - 1) / NF_SLICES;
     if (per_slice < 1) per_slice = 1;
     g.chunk = chunk < 1 ? 1 : chunk > (size_t)per_slice ? per_slice : (int)chunk;
@@ -72,10 +72,10 @@ static size_t slice_floats(const nf_vertex *v, const geometry *g)
     return 2 * col_floats(g) + weight_count(v);
 }
 
-static size_t work_floats(const nf_vertex *v, int n, int h, int w)
+static size_t work_floats(const nf_vertex *v, int n, int h, int w, const nf_conv_tuning *t)
 {
-    if (nf_wino_applies(v, h, w)) return nf_wino_work_floats(v, n, h, w);
-    geometry g = geometry_of(v, n, h, w);
+    if (nf_wino_applies(v, h, w, t)) return nf_wino_work_floats(v, n, h, w, t);
+    geometry g = geometry_of(v, n, h, w, t);
     return NF_SLICES * slice_floats(v, &g);
 }
 
@@ -190,7 +190,7 @@ static void forward_im2col(const nf_op_call *c)
 {
     const nf_vertex *v = c->v;
     const nf_tensor *x = c->x[0];
-    geometry g = geometry_of(v, x->n, x->h, x->w);
+    geometry g = geometry_of(v, x->n, x->h, x->w, c->tuning);
     size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area;
 #pragma omp parallel for num_threads(c->threads) schedule(static, 1) if (c->threads > 1)
     for (int s = 0; s < NF_SLICES; s++) {
@@ -211,7 +211,7 @@ static void backward_im2col(const nf_op_call *c)
 {
     const nf_vertex *v = c->v;
     const nf_tensor *x = c->x[0];
-    geometry g = geometry_of(v, x->n, x->h, x->w);
+    geometry g = geometry_of(v, x->n, x->h, x->w, c->tuning);
     size_t area = (size_t)g.ho * g.wo, plane = (size_t)g.n * area, nw = weight_count(v);
     int used[NF_SLICES] = {0};
     if (!direct(&g)) nf_op_dx_begin(c, 0); /* col2im adds */
@@ -252,7 +252,7 @@ static void forward(const nf_op_call *c)
 {
     const nf_vertex *v = c->v;
     const nf_tensor *x = c->x[0];
-    if (nf_wino_applies(v, x->h, x->w)) nf_wino_forward(c);
+    if (nf_wino_applies(v, x->h, x->w, c->tuning)) nf_wino_forward(c);
     else forward_im2col(c);
     if (v->attr.bias) nf_op_add_bias(c->y, c->param + weight_count(v));
 }
@@ -261,7 +261,7 @@ static void backward(const nf_op_call *c)
 {
     const nf_vertex *v = c->v;
     const nf_tensor *x = c->x[0];
-    if (nf_wino_applies(v, x->h, x->w)) nf_wino_backward(c);
+    if (nf_wino_applies(v, x->h, x->w, c->tuning)) nf_wino_backward(c);
     else backward_im2col(c);
     if (v->attr.bias) nf_op_bias_grad(c->dy, c->grad + weight_count(v));
 }

@@ -14,7 +14,7 @@
  *                   with dM = A dY A^T per tile, then dW = G^T dU G.
  *
  * The batch is split into NF_SLICES slices of images (one per thread at
- * most), each cut into chunks of about nf_conv_tuning_now.wino_tiles tiles
+ * most), each cut into chunks of about the tuning's wino_tiles tiles
  * so the transformed data stays in cache between transform and GEMM. */
 #include "engine/ops/winograd.h"
 
@@ -33,21 +33,21 @@ typedef struct wgeom {
     int maxch;       /* max(c, o) */
 } wgeom;
 
-static wgeom wgeom_of(const nf_vertex *v, int n, int h, int w)
+static wgeom wgeom_of(const nf_vertex *v, int n, int h, int w, const nf_conv_tuning *t)
 {
     wgeom g = {.c = v->nin, .o = v->nout, .n = n, .h = h, .w = w, .th = (h + 1) / 2, .tw = (w + 1) / 2};
     g.per_img = g.th * g.tw;
     int per_slice = (n + NF_SLICES - 1) / NF_SLICES;
-    int chunk = nf_conv_tuning_now.wino_tiles / g.per_img;
+    int chunk = t->wino_tiles / g.per_img;
     g.chunk = chunk < 1 ? 1 : chunk > per_slice ? (per_slice < 1 ? 1 : per_slice) : chunk;
     g.maxch = g.c > g.o ? g.c : g.o;
     return g;
 }
 
-int nf_wino_applies(const nf_vertex *v, int in_h, int in_w)
+int nf_wino_applies(const nf_vertex *v, int in_h, int in_w, const nf_conv_tuning *t)
 {
     (void)in_h;
-    return nf_conv_tuning_now.winograd && v->nin >= nf_conv_tuning_now.wino_min_in && v->attr.kernel == 3 && v->attr.stride == 1 && in_w <= WINO_MAX_W;
+    return t->winograd && v->nin >= t->wino_min_in && v->attr.kernel == 3 && v->attr.stride == 1 && in_w <= WINO_MAX_W;
 }
 
 /* Per slice: two tile buffers and a partial weight gradient. */
@@ -56,9 +56,9 @@ static size_t slice_floats(const wgeom *g)
     return 2 * (size_t)16 * g->maxch * g->chunk * g->per_img + (size_t)16 * g->o * g->c;
 }
 
-size_t nf_wino_work_floats(const nf_vertex *v, int n, int in_h, int in_w)
+size_t nf_wino_work_floats(const nf_vertex *v, int n, int in_h, int in_w, const nf_conv_tuning *t)
 {
-    wgeom g = wgeom_of(v, n, in_h, in_w);
+    wgeom g = wgeom_of(v, n, in_h, in_w, t);
     return 2 * (size_t)16 * g.o * g.c + NF_SLICES * slice_floats(&g);
 }
 
@@ -295,7 +295,7 @@ static void slice_range(const wgeom *g, int s, int *first, int *last)
 void nf_wino_forward(const nf_op_call *c)
 {
     const nf_tensor *x = c->x[0];
-    wgeom g = wgeom_of(c->v, x->n, x->h, x->w);
+    wgeom g = wgeom_of(c->v, x->n, x->h, x->w, c->tuning);
     float *U = c->work, *slices = c->work + 2 * (size_t)16 * g.o * g.c;
     weights_transform(c->param, g.o, g.c, 0, U);
     size_t tilebuf = (size_t)16 * g.maxch * g.chunk * g.per_img;
@@ -317,7 +317,7 @@ void nf_wino_forward(const nf_op_call *c)
 void nf_wino_backward(const nf_op_call *c)
 {
     const nf_tensor *x = c->x[0];
-    wgeom g = wgeom_of(c->v, x->n, x->h, x->w);
+    wgeom g = wgeom_of(c->v, x->n, x->h, x->w, c->tuning);
     size_t uf = (size_t)16 * g.o * g.c;
     float *Uflip = c->work + uf, *slices = c->work + 2 * uf;
     float *dx = c->dx[0] ? c->dx[0]->data : NULL;

@@ -6,9 +6,9 @@
 #include "engine/op.h"
 
 /* Nonzero if the vertex (on in_h x in_w inputs) takes the Winograd path. */
-int nf_wino_applies(const nf_vertex *v, int in_h, int in_w);
+int nf_wino_applies(const nf_vertex *v, int in_h, int in_w, const nf_conv_tuning *t);
 /* Scratch floats for a batch of n. */
-size_t nf_wino_work_floats(const nf_vertex *v, int n, int in_h, int in_w);
+size_t nf_wino_work_floats(const nf_vertex *v, int n, int in_h, int in_w, const nf_conv_tuning *t);
 /* y = conv(x, W), without bias. */
 void nf_wino_forward(const nf_op_call *c);
 /* grad += dL/dW; dx (if not NULL) += dL/dx. */

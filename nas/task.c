@@ -89,7 +89,8 @@ static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss)
         nf_optim o = t->c->set.optim;
         o.lr = rate_at(t, done, total);
         float loss;
-        nf_train_step(t->e, g, n, t->labels, &o, &t->dropout, &loss);
+        nf_status st = nf_train_step(t->e, g, n, t->labels, &o, &t->dropout, &loss);
+        if (st) return st;
         if (!isfinite(loss))
             return nf_fail(NF_ERR_DIVERGED, "the loss became %g at step %ld of generation %d", loss, steps + 1,
                            t->p->generation);

@@ -403,6 +403,10 @@ static nf_status attempt(const nf_variation *v, const nf_candidate *p1, const nf
 {
     change_ctx x = {v, child, rng, nf_mutate_defaults(init_rng)};
     x.mp.plan.time_limit_ms = v->plan_ms;
+    /* Refused by the planner before anything is allocated; the rest of the
+     * limits are checked on the result (try_graph_change). */
+    if (v->limits.max_width > 0) x.mp.max_nout = v->limits.max_width;
+    if (v->limits.max_params > 0) x.mp.max_params = (size_t)v->limits.max_params;
     nf_change_kind kinds[3];
     int n = graph_change_count(v, rng);
     for (int k = 0; k < n; k++) kinds[k] = draw_kind(v, rng);

@@ -13,15 +13,21 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2 -march=native
-CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fopenmp -D_DEFAULT_SOURCE -I. -MMD -MP
-LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -lm -fopenmp
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
+           $(shell pkg-config --cflags plplot 2>/dev/null)
+LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
+
+# The ONNX schema as Debian's python3-onnx ships it; protoc-c (protobuf-c-compiler)
+# turns it into C in $(BUILD)/gen at build time. Nothing generated is committed.
+ONNX_PROTO ?= /usr/lib/python3/dist-packages/onnx/onnx.proto
+GEN_ONNX  := $(BUILD)/gen/onnx.pb-c
 
 LIB_SRC   := $(wildcard engine/*.c engine/ops/*.c nas/*.c datasets/*.c app/*.c)
 LIB_SRC   := $(filter-out app/main.c,$(LIB_SRC))
 TEST_SRC  := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_ONNX).o
 LIB       := $(BUILD)/libnasfit.a
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
@@ -38,6 +44,16 @@ deps-bench:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(GEN_ONNX).c $(GEN_ONNX).h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
+
+$(GEN_ONNX).o: $(GEN_ONNX).c
+	$(CC) $(CFLAGS) -w -c $< -o $@
+
+# Only the exporter includes the generated header.
+$(BUILD)/app/onnx_export.o: | $(GEN_ONNX).h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@

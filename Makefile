@@ -30,11 +30,13 @@ BENCH_SRC := $(wildcard bench/*.c)
 LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_ONNX).o
 LIB       := $(BUILD)/libnasfit.a
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The ONNX export check: a fixture program and a script (tests/onnx_check.sh).
+ONNX_FIXTURE := $(BUILD)/tests/onnx_fixture
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 NASFIT    := $(BUILD)/nasfit
 
 .PHONY: all test run bench asan clean deps deps-bench
-all: $(NASFIT) $(TESTS) $(BENCHES)
+all: $(NASFIT) $(TESTS) $(ONNX_FIXTURE) $(BENCHES)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -70,8 +72,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 
 # Tests run one binary after another; each prints cmocka's summary.
 test: deps
-	@$(MAKE) --no-print-directory $(TESTS)
-	@sh scripts/run-tests.sh $(TESTS)
+	@$(MAKE) --no-print-directory $(TESTS) $(NASFIT) $(ONNX_FIXTURE)
+	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(NASFIT)
@@ -84,10 +86,10 @@ bench: deps-bench
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan/nasfit $(TESTS:$(BUILD)/%=build-asan/%)
-	@NASFIT_ASAN=1 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%)
+	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan/nasfit $(TESTS:$(BUILD)/%=build-asan/%) build-asan/tests/onnx_fixture
+	@NASFIT_ASAN=1 BUILD=build-asan sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) tests/onnx_check.sh
 
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d) $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.d) $(BUILD)/app/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d) $(ONNX_FIXTURE).d $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.d) $(BUILD)/app/main.d

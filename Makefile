@@ -13,22 +13,30 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2 -march=native
-CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fopenmp -D_DEFAULT_SOURCE -I. -MMD -MP
-LDLIBS  += -lopenblas -lglpk -lsqlite3 -linih -lpng -lz -lm -fopenmp
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
+           $(shell pkg-config --cflags plplot 2>/dev/null)
+LDLIBS  += -lopenblas -lglpk -lsqlite3 -linih -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
+
+# The ONNX schema as Debian's python3-onnx ships it; protoc-c (protobuf-c-compiler)
+# turns it into C in $(BUILD)/gen at build time. Nothing generated is committed.
+ONNX_PROTO ?= /usr/lib/python3/dist-packages/onnx/onnx.proto
+GEN_ONNX  := $(BUILD)/gen/onnx.pb-c
 
 LIB_SRC   := $(wildcard engine/*.c engine/ops/*.c nas/*.c datasets/*.c app/*.c)
 LIB_SRC   := $(filter-out app/main.c,$(LIB_SRC))
 TEST_SRC  := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
-LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ   := $(LIB_SRC:%.c=$(BUILD)/%.o) $(GEN_ONNX).o
 LIB       := $(BUILD)/libnasfit.a
 TESTS     := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# The ONNX export check: a fixture program and a script (tests/onnx_check.sh).
+ONNX_FIXTURE := $(BUILD)/tests/onnx_fixture
 BENCHES   := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 NASFIT    := $(BUILD)/nasfit
 
 .PHONY: all test run bench asan clean deps deps-bench
-all: $(NASFIT) $(TESTS) $(BENCHES)
+all: $(NASFIT) $(TESTS) $(ONNX_FIXTURE) $(BENCHES)
 
 deps:
 	@sh scripts/install-deps.sh
@@ -38,6 +46,16 @@ deps-bench:
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(GEN_ONNX).c $(GEN_ONNX).h: $(ONNX_PROTO)
+	@mkdir -p $(BUILD)/gen
+	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
+
+$(GEN_ONNX).o: $(GEN_ONNX).c
+	$(CC) $(CFLAGS) -w -c $< -o $@
+
+# Only the exporter includes the generated header.
+$(BUILD)/app/onnx_export.o: | $(GEN_ONNX).h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -54,8 +72,8 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 
 # Tests run one binary after another; each prints cmocka's summary.
 test: deps
-	@$(MAKE) --no-print-directory $(TESTS)
-	@sh scripts/run-tests.sh $(TESTS)
+	@$(MAKE) --no-print-directory $(TESTS) $(NASFIT) $(ONNX_FIXTURE)
+	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(NASFIT)
@@ -68,10 +86,10 @@ bench: deps-bench
 
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
-	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan/nasfit $(TESTS:$(BUILD)/%=build-asan/%)
-	@NASFIT_ASAN=1 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%)
+	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan/nasfit $(TESTS:$(BUILD)/%=build-asan/%) build-asan/tests/onnx_fixture
+	@NASFIT_ASAN=1 BUILD=build-asan sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) tests/onnx_check.sh
 
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d) $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.d) $(BUILD)/app/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d) $(ONNX_FIXTURE).d $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.d) $(BUILD)/app/main.d

@@ -1,8 +1,9 @@
 /* nasfit train: trains the reference CNN (the network of
- * shared/bench/torch_reference.py) on a data set and reports, per epoch,
- * the mean training loss and the test accuracy. Until the search exists,
- * this is what `make run` does; it is also the engine's learning check
- * against PyTorch. */
+ * shared/bench/torch_reference.py), or an architecture from a JSON file
+ * (--arch, from scratch), on a data set and reports, per epoch, the mean
+ * training loss and the test accuracy; --save writes the trained network
+ * as a model file (.nfm). Until the search exists, this is what `make run`
+ * does; it is also the engine's learning check against PyTorch. */
 #include <getopt.h>
 #include <limits.h>
 #include <omp.h>
@@ -10,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/arch_json.h"
 #include "app/args.h"
 #include "app/commands.h"
+#include "app/model_file.h"
 #include "app/progress.h"
 #include "app/signals.h"
 #include "datasets/batch.h"
@@ -23,6 +26,8 @@
 
 typedef struct train_options {
     const char *data;  /* data set spec; NULL = fashion-mnist */
+    const char *arch;  /* architecture JSON file; NULL = the reference CNN */
+    const char *save;  /* model file to write after training; NULL = none */
     int epochs, batch, threads, train_limit;
     double lr;
     unsigned long long seed;
@@ -32,7 +37,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: nasfit train [options]\n"
-            "Trains the reference CNN (conv32 conv32 pool conv64 conv64 pool gap dense) and\n"
+            "Trains the reference CNN (conv32 conv32 pool conv64 conv64 pool gap dense), or the\n"
+            "architecture of --arch from scratch, and\n"
             "prints each epoch's mean training loss and test accuracy: first with the batchnorm\n"
             "statistics kept during training (as PyTorch), then with statistics re-measured\n"
             "on 200 training batches at the final weights.\n\n"
@@ -43,6 +49,10 @@ static void usage(FILE *f)
             "  --seed N           seed for initialisation and batch order (default 1)\n"
             "  --threads N        threads sharing each batch (default 2)\n"
             "  --train-limit N    train on N images only, stratified (default: all)\n"
+            "  --arch FILE.json   train this architecture (as `nasfit show --json` prints it)\n"
+            "                     from new weights instead of the reference CNN\n"
+            "  --save FILE.nfm    write the trained model (weights, re-measured batchnorm\n"
+            "                     statistics, normalisation, class names) to FILE.nfm\n"
             "  --help             this text\n");
 }
 
@@ -53,7 +63,8 @@ static int parse(int argc, char **argv, train_options *o)
         {"data", required_argument, 0, 'd'}, {"epochs", required_argument, 0, 'e'},
         {"batch", required_argument, 0, 'b'}, {"lr", required_argument, 0, 'l'},
         {"seed", required_argument, 0, 's'}, {"threads", required_argument, 0, 't'},
-        {"train-limit", required_argument, 0, 'n'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"train-limit", required_argument, 0, 'n'}, {"arch", required_argument, 0, 'a'},
+        {"save", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *o = (train_options){.epochs = 1, .batch = 64, .threads = 2, .lr = 1e-3f, .seed = 1};
     optind = 1;
     int c, which = 0;
@@ -61,6 +72,8 @@ static int parse(int argc, char **argv, train_options *o)
         int ok = 1;
         switch (c) {
         case 'd': o->data = optarg; break;
+        case 'a': o->arch = optarg; break;
+        case 'o': o->save = optarg; break;
         case 'e': ok = nf_arg_int("train", "--epochs", optarg, 1, 1000000, &o->epochs); break;
         case 'b': ok = nf_arg_int("train", "--batch", optarg, 1, 65536, &o->batch); break;
         case 'l': ok = nf_arg_double("train", "--lr", optarg, 1e-10, 1e3, &o->lr); break;
@@ -147,6 +160,25 @@ done:
     return st;
 }
 
+/* The reference CNN for the data set, or the --arch architecture, which
+ * must take the data set's images and give its classes. */
+static nf_status make_model(const train_options *o, const nf_dataset *train, nf_graph **g)
+{
+    nf_rng rng;
+    nf_rng_seed(&rng, o->seed, 0, NF_RNG_INIT);
+    int c = nf_ds_channels(train), h = nf_ds_height(train), w = nf_ds_width(train), k = nf_ds_classes(train);
+    if (!o->arch) return nf_model_reference_cnn(c, h, w, k, &rng, g);
+    nf_status st = nf_arch_load(o->arch, &rng, g);
+    if (st) return st;
+    const nf_graph *a = *g;
+    if (a->in_c == c && a->in_h == h && a->in_w == w && nf_graph_classes(a) == k) return NF_OK;
+    st = nf_fail(NF_ERR_ARG, "%s: the architecture takes %dx%dx%d images and gives %d classes; the data set has "
+                 "%dx%dx%d images and %d classes", o->arch, a->in_c, a->in_h, a->in_w, nf_graph_classes(a), c, h, w, k);
+    nf_graph_destroy(*g);
+    *g = NULL;
+    return st;
+}
+
 int nf_cmd_train(int argc, char **argv)
 {
     train_options o;
@@ -180,15 +212,19 @@ int nf_cmd_train(int argc, char **argv)
     printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (loaded in %.2f s)\n",
            nf_ds_format(train), nf_ds_count(train), nf_ds_count(data.test ? data.test : data.val),
            nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train), nf_ds_classes(train), nf_now() - t0);
-    nf_rng rng;
-    nf_rng_seed(&rng, o.seed, 0, NF_RNG_INIT);
-    st = nf_model_reference_cnn(nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train),
-                                nf_ds_classes(train), &rng, &g);
-    if (!st) {
-        printf("model: reference CNN, %zu parameters; batch %d, Adam lr %g, %d thread(s), OpenBLAS %s kernels\n",
-               nf_graph_param_count(g), o.batch, o.lr, o.threads, nf_threads_blas_core());
-        fflush(stdout);
-        st = train_and_report(&o, &data, g);
+    if ((st = make_model(&o, train, &g))) {
+        fprintf(stderr, "nasfit train: %s\n", nf_last_error());
+        nf_ds_splits_free(&data);
+        return 2;
+    }
+    printf("model: %s, %zu parameters; batch %d, Adam lr %g, %d thread(s), OpenBLAS %s kernels\n",
+           o.arch ? o.arch : "reference CNN", nf_graph_param_count(g), o.batch, o.lr, o.threads,
+           nf_threads_blas_core());
+    fflush(stdout);
+    st = train_and_report(&o, &data, g);
+    if (!st && o.save) {
+        st = nf_model_save(o.save, g, &data.norm, train->class_names, nf_ds_classes(train));
+        if (!st) printf("saved: %s\n", o.save);
     }
     if (st == NF_ERR_INTERRUPTED) fprintf(stderr, "nasfit train: stopped\n");
     else if (st == NF_ERR_DIVERGED) fprintf(stderr, "nasfit train: %s; try a lower --lr\n", nf_last_error());

@@ -1,12 +1,17 @@
 /* The nasfit subcommands. Each takes argc/argv starting at its own name
- * (argv[0] == "data") and returns the process exit status: 0 success,
- * 1 failure while working, 2 bad usage or bad input. Each prints its own
- * --help. */
+ * (argv[0] == "data") and returns the process exit status, and prints its
+ * own --help. data and train: 0 success, 1 failure while working, 2 bad
+ * usage or bad input. evaluate, predict, dot (issue 15's convention, as
+ * the run-store commands): 0 ok, 1 bad usage, 2 bad input; dot 3 when
+ * rendering fails. */
 #ifndef NF_COMMANDS_H
 #define NF_COMMANDS_H
 
 int nf_cmd_data(int argc, char **argv);
 int nf_cmd_train(int argc, char **argv);
 int nf_cmd_fit(int argc, char **argv);
+int nf_cmd_evaluate(int argc, char **argv);
+int nf_cmd_predict(int argc, char **argv);
+int nf_cmd_dot(int argc, char **argv);
 
 #endif

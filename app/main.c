@@ -15,7 +15,10 @@ typedef struct command {
 static const command commands[] = {
     {"fit", nf_cmd_fit, "search for a network architecture by evolution and train the winner"},
     {"data", nf_cmd_data, "load a data set exactly as fit would and describe it"},
-    {"train", nf_cmd_train, "train the reference CNN and report loss and test accuracy per epoch"},
+    {"train", nf_cmd_train, "train the reference CNN (or --arch FILE.json) and report loss and test accuracy per epoch"},
+    {"evaluate", nf_cmd_evaluate, "a model file's test accuracy, per class, and its confusion matrix"},
+    {"predict", nf_cmd_predict, "the most likely classes of PNG images, with probabilities"},
+    {"dot", nf_cmd_dot, "draw a model's architecture (Graphviz DOT, or PNG through dot)"},
 };
 
 static void usage(FILE *f)

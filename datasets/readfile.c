@@ -88,3 +88,16 @@ nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len)
     gzclose_r(f);
     return st;
 }
+
+uint32_t nf_ds_crc32(const void *data, size_t len)
+{
+    uLong crc = crc32(0L, Z_NULL, 0);
+    const Bytef *p = data;
+    while (len > 0) { /* zlib's length is a uInt */
+        uInt chunk = len > (1u << 30) ? (1u << 30) : (uInt)len;
+        crc = crc32(crc, p, chunk);
+        p += chunk;
+        len -= chunk;
+    }
+    return (uint32_t)crc;
+}

@@ -1,5 +1,5 @@
 /* Whole-file reading for the loaders, plain or gzip-compressed (zlib reads
- * both transparently; no temporary files). Internal to datasets/. */
+ * both transparently; no temporary files), and zlib's CRC-32. */
 #ifndef NF_DS_READFILE_H
 #define NF_DS_READFILE_H
 
@@ -16,5 +16,9 @@
  * NF_ERR_FORMAT when the gzip stream is corrupt or truncated; the detail
  * names the file. */
 nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len);
+
+/* CRC-32 (ISO-HDLC, as zlib, gzip and PNG compute it) of data[0..len).
+ * Also the checksum of app/model_file.c, so zlib stays wrapped here. */
+uint32_t nf_ds_crc32(const void *data, size_t len);
 
 #endif

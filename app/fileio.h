@@ -1,0 +1,22 @@
+/* Whole files in and out for the commands' own files (architecture JSON,
+ * model files, drawings). */
+#ifndef NF_FILEIO_H
+#define NF_FILEIO_H
+
+#include <stddef.h>
+
+#include "engine/status.h"
+
+/* Largest file read (a guard against reading a disk image by mistake). */
+#define NF_FILE_MAX_BYTES ((size_t)1 << 31)
+
+/* Reads all of path into a malloc'd buffer with a NUL after the last byte
+ * (so text can be used as a string); *len excludes it. NF_ERR_IO naming
+ * the file when it is missing, unreadable or too large. */
+nf_status nf_file_read(const char *path, unsigned char **data, size_t *len);
+
+/* Writes data to path through a temporary file in the same folder renamed
+ * over it, so a reader never sees half a file. NF_ERR_IO naming the file. */
+nf_status nf_file_write(const char *path, const void *data, size_t len);
+
+#endif

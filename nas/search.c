@@ -346,8 +346,7 @@ static nf_status generation(nf_search *s, run_ctx *r)
     free(sorted);
     if (st) return st;
     if (s->stop_reason == NF_STOP_NONE) s->generation++;
-    if (r->h->generation_done && (st = r->h->generation_done(r->h->user, s, &stats))) return st;
-    if (s->stop_reason == NF_STOP_NONE && r->h->population_ready) st = r->h->population_ready(r->h->user, s);
+    if (r->h->generation_done) st = r->h->generation_done(r->h->user, s, &stats);
     return st;
 }
 
@@ -365,15 +364,18 @@ static int64_t final_images(const nf_search *s)
     return (int64_t)images;
 }
 
-static nf_status final_phase(nf_search *s, run_ctx *r)
+/* images < 0: as many as the budget allows, announced by final_started. */
+static nf_status final_phase(nf_search *s, run_ctx *r, int64_t images)
 {
     nf_result *res = &s->result;
     if (!s->best) return nf_fail(NF_ERR_DIVERGED, "every candidate failed; there is no winner");
+    if (res->winner != s->best) nf_candidate_destroy(res->winner);
+    res->winner = NULL;
     nf_status st = nf_candidate_clone(s->best, &res->winner);
     if (st) return st;
     res->val_before_final = s->best->val_accuracy;
-    res->final_images = final_images(s);
-    if (r->h->final_started && (st = r->h->final_started(r->h->user, s, res->final_images))) return st;
+    res->final_images = images >= 0 ? images : final_images(s);
+    if (images < 0 && r->h->final_started && (st = r->h->final_started(r->h->user, s, res->final_images))) return st;
     if (res->final_images > 0) {
         nf_task_params p = task_for(s, s->generation + 1, r);
         p.images = res->final_images;
@@ -411,7 +413,14 @@ nf_status nf_search_run(nf_search *s, const nf_search_hooks *hooks)
     while (!st && s->stop_reason == NF_STOP_NONE) st = generation(s, &r);
     if (st) return st;
     if (s->stop_reason == NF_STOP_SIGNAL) return nf_fail(NF_ERR_INTERRUPTED, "stopped after generation %d", s->generation);
-    return final_phase(s, &r);
+    return final_phase(s, &r, -1);
+}
+
+nf_status nf_search_final(nf_search *s, const nf_search_hooks *hooks, int64_t images)
+{
+    static const nf_search_hooks none = {0};
+    run_ctx r = {.s = s, .h = hooks ? hooks : &none};
+    return final_phase(s, &r, images < 0 ? 0 : images);
 }
 
 /* ==== a brief description ================================================= */

@@ -78,11 +78,16 @@ typedef struct nf_search nf_search;
  * (e.g. the run store could not commit). They run on one thread at a time. */
 typedef struct nf_search_hooks {
     void *user;
-    /* The population of the current generation is made (children not yet trained). */
+    /* The first generation's population is drawn (untrained). */
     nf_status (*population_ready)(void *user, const nf_search *s);
-    /* One candidate finished its training of the current generation. */
+    /* One candidate finished its training of generation s->generation. */
     nf_status (*candidate_trained)(void *user, const nf_search *s, const nf_candidate *c);
-    /* A generation is scored and the next population is made (selection done). */
+    /* Generation st->generation is scored and s->best updated. If the search
+     * goes on (s->stop_reason == NF_STOP_NONE), the selection is made too:
+     * s->generation is the next generation and s->pop its population
+     * (survivors as trained, children untrained), so one commit here holds
+     * the generation and the next population. Otherwise s->pop is the
+     * scored population and s->generation unchanged. */
     nf_status (*generation_done)(void *user, const nf_search *s, const nf_gen_stats *st);
     /* The final training starts for this many images. */
     nf_status (*final_started)(void *user, const nf_search *s, int64_t images);
@@ -129,6 +134,12 @@ nf_status nf_search_adopt_best(nf_search *s, nf_candidate *c);
  * when stopped by hooks->stop at a safe point (resumable), or the error of
  * a hook or the engine. */
 nf_status nf_search_run(nf_search *s, const nf_search_hooks *hooks);
+
+/* The final phase alone, for a run whose search ended and whose final
+ * training was started with `images` images (final_started) but not
+ * finished: trains, evaluates and calls hooks->finished as nf_search_run
+ * would have. */
+nf_status nf_search_final(nf_search *s, const nf_search_hooks *hooks, int64_t images);
 
 /* Seconds of the run so far, earlier sessions included. */
 double nf_search_elapsed(const nf_search *s);

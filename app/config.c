@@ -188,7 +188,8 @@ static nf_status set_value(nf_fit_config *c, const key_def *k, const char *value
     case T_STRATEGY:
         if (!strcmp(value, "elitism")) c->search.strategy = NF_STRATEGY_ELITISM;
         else if (!strcmp(value, "aging")) c->search.strategy = NF_STRATEGY_AGING;
-        else return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not elitism or aging", origin, k->section, k->name, value);
+        else if (!strcmp(value, "random")) c->search.strategy = NF_STRATEGY_RANDOM;
+        else return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not elitism, aging or random", origin, k->section, k->name, value);
         return NF_OK;
     case T_OPTIM: {
         nf_optim_kind kind = nf_optim_parse(value);
@@ -301,7 +302,11 @@ static void put_value(FILE *f, const nf_fit_config *c, const key_def *k)
     case T_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;
     case T_FLOAT: put_exact(f, *(const float *)field, 1); break;
     case T_DURATION: put_exact(f, *(const double *)field, 0); fputc('s', f); break;
-    case T_STRATEGY: fprintf(f, "%s", c->search.strategy == NF_STRATEGY_AGING ? "aging" : "elitism"); break;
+    case T_STRATEGY: {
+        static const char *const names[] = {"elitism", "aging", "random"};
+        fprintf(f, "%s", names[c->search.strategy]);
+        break;
+    }
     case T_OPTIM: fprintf(f, "%s", nf_optim_name(c->search.settings.optim.kind)); break;
     default: put_exact(f, *(const double *)field, 0); break;
     }

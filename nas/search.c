@@ -278,10 +278,15 @@ static nf_status next_population(nf_search *s, nf_candidate **sorted)
     nf_status st = NF_OK;
     int made = 0;
     for (; made < s->cfg.population - keep && !st; made++) {
-        const nf_candidate *p1 = tournament(sorted, n, s->cfg.tournament, &rng);
-        const nf_candidate *p2 = tournament(sorted, n, s->cfg.tournament, &rng);
-        st = nf_vary(&s->cfg.var, p1, p2, s->next_id, s->generation + 1, s->cfg.seed, &next[keep + made]);
-        if (st == NF_ERR_INFEASIBLE) st = nf_candidate_clone(p1, &next[keep + made]); /* nothing could change: a plain copy */
+        nf_candidate **child = &next[keep + made];
+        if (s->cfg.strategy == NF_STRATEGY_RANDOM) {
+            if (!(st = draw_candidate(s, s->next_id, child))) (*child)->born = s->generation + 1;
+        } else {
+            const nf_candidate *p1 = tournament(sorted, n, s->cfg.tournament, &rng);
+            const nf_candidate *p2 = tournament(sorted, n, s->cfg.tournament, &rng);
+            st = nf_vary(&s->cfg.var, p1, p2, s->next_id, s->generation + 1, s->cfg.seed, child);
+            if (st == NF_ERR_INFEASIBLE) st = nf_candidate_clone(p1, child); /* nothing could change: a plain copy */
+        }
         s->next_id++;
     }
     if (st) {

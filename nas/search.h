@@ -23,7 +23,9 @@
 
 typedef enum nf_strategy {
     NF_STRATEGY_ELITISM, /* the best `elite` survive and keep training; tournaments choose parents */
-    NF_STRATEGY_AGING    /* the youngest survive (regularized evolution); tournaments choose parents */
+    NF_STRATEGY_AGING,   /* the youngest survive (regularized evolution); tournaments choose parents */
+    NF_STRATEGY_RANDOM   /* a baseline: the best `elite` survive, the other places go to fresh
+                            random architectures of the search space (no mutation) */
 } nf_strategy;
 
 typedef struct nf_search_config {

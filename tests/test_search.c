@@ -192,6 +192,40 @@ static void test_one_and_two_threads_give_the_same_history(void **state)
     }
 }
 
+/* Aging keeps the youngest; the random baseline's newcomers have no parents. */
+static void test_other_strategies(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(29);
+    c.strategy = NF_STRATEGY_AGING;
+    c.elite = 2;
+    history h;
+    nf_search *s;
+    run(f, &c, &h, &s);
+    /* Every generation's survivors are the two youngest of the one before. */
+    for (int g = 1; g < c.generations; g++) {
+        int64_t newest[2] = {-1, -1};
+        for (int i = 0; i < h.n; i++)
+            if (h.r[i].gen == g - 1 && h.r[i].id > newest[1]) {
+                if (h.r[i].id > newest[0]) { newest[1] = newest[0]; newest[0] = h.r[i].id; }
+                else newest[1] = h.r[i].id;
+            }
+        for (int i = 0; i < h.n; i++)
+            if (h.r[i].gen == g && h.r[i].born < g) assert_true(h.r[i].id == newest[0] || h.r[i].id == newest[1]);
+    }
+    nf_search_destroy(s);
+    c.strategy = NF_STRATEGY_RANDOM;
+    run(f, &c, &h, NULL);
+    int fresh = 0;
+    for (int i = 0; i < h.n; i++)
+        if (h.r[i].born > 0 && h.r[i].gen == h.r[i].born) {
+            assert_int_equal(h.r[i].parent, -1);
+            assert_int_equal(h.r[i].n_changes, 0);
+            fresh++;
+        }
+    assert_int_equal(fresh, (c.generations - 1) * (c.population - c.elite));
+}
+
 static void test_candidates_stay_within_the_limits(void **state)
 {
     fixture *f = *state;
@@ -327,6 +361,7 @@ int main(void)
         cmocka_unit_test(test_search_improves_on_its_first_generation),
         cmocka_unit_test(test_every_child_has_its_lineage),
         cmocka_unit_test(test_one_and_two_threads_give_the_same_history),
+        cmocka_unit_test(test_other_strategies),
         cmocka_unit_test(test_candidates_stay_within_the_limits),
         cmocka_unit_test(test_limits_refuse_oversized_graphs),
         cmocka_unit_test(test_diverging_candidate_is_isolated),

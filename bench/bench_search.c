@@ -1,0 +1,68 @@
+/* Candidates trained per minute by the search on 1 and on 2 threads, for
+ * the default search space and settings (configs/default.conf) on
+ * Fashion-MNIST: one generation of a population, each candidate trained on
+ * the same slice, batchnorm re-measured and scored on the validation
+ * split, exactly as nasfit fit does. The two thread counts alternate over
+ * the rounds; the best of each is compared (target: 2 threads >= 1.8x).
+ *
+ *   bench_search [--quick] [--rounds N] [--data SPEC] */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/config.h"
+#include "app/progress.h"
+#include "datasets/prepare.h"
+#include "engine/threads.h"
+#include "nas/search.h"
+
+static double one_generation(const nf_ds_splits *d, nf_search_config c, int threads)
+{
+    c.threads = threads;
+    c.generations = 1;
+    c.final_epochs = 0;
+    nf_search *s;
+    if (nf_search_create(&c, d->train, d->val, NULL, &d->norm, &s)) return -1;
+    double t0 = nf_now();
+    nf_status st = nf_search_run(s, NULL);
+    double seconds = nf_now() - t0;
+    nf_search_destroy(s);
+    return st ? -1 : seconds;
+}
+
+int main(int argc, char **argv)
+{
+    int rounds = 2, quick = 0;
+    const char *data = "fashion-mnist";
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--quick")) quick = 1;
+        else if (!strcmp(argv[i], "--rounds") && i + 1 < argc) rounds = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--data") && i + 1 < argc) data = argv[++i];
+        else { fprintf(stderr, "usage: bench_search [--quick] [--rounds N] [--data SPEC]\n"); return 2; }
+    }
+    nf_fit_config fc = nf_fit_config_defaults();
+    nf_search_config c = fc.search;
+    c.population = 4;
+    c.slice_images = quick ? 1000 : 5000;
+    nf_ds_prepare_options po = nf_ds_prepare_defaults();
+    nf_ds_splits d = {0};
+    if (nf_ds_prepare(data, &po, &d)) {
+        fprintf(stderr, "bench_search: %s\n", nf_last_error());
+        return 1;
+    }
+    printf("openblas_core: %s\npopulation: %d\nslice_images: %lld\n", nf_threads_blas_core(), c.population,
+           (long long)c.slice_images);
+    double best[3] = {0, 0, 0};
+    for (int r = 0; r < rounds; r++)
+        for (int t = 1; t <= 2; t++) {
+            double s = one_generation(&d, c, t);
+            if (s <= 0) { fprintf(stderr, "bench_search: %s\n", nf_last_error()); return 1; }
+            double per_minute = c.population * 60.0 / s;
+            printf("round %d, %d thread(s): %.1f s, %.2f candidates/min\n", r + 1, t, s, per_minute);
+            if (per_minute > best[t]) best[t] = per_minute;
+        }
+    printf("candidates_per_min_1t: %.2f\ncandidates_per_min_2t: %.2f\nratio_2t_over_1t: %.2f\n", best[1], best[2],
+           best[2] / best[1]);
+    nf_ds_splits_free(&d);
+    return 0;
+}

@@ -263,46 +263,77 @@ static const nf_candidate *tournament(nf_candidate **sorted, int n, int size, nf
     return sorted[best];
 }
 
-/* Replaces the population by the survivors and the children of the next
+/* The candidates of list that trained without failing, in list's order. */
+static int alive_of(nf_candidate **list, int n, nf_candidate **alive)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (list[i]->state == NF_CAND_TRAINED) alive[k++] = list[i];
+    return k;
+}
+
+/* Child `id` of the next generation: mutated from tournament winners among
+ * alive (sorted by fitness), or a fresh random architecture (the random
+ * strategy, or nothing alive to breed from). */
+static nf_status make_child(nf_search *s, nf_candidate **alive, int n_alive, nf_rng *rng, nf_candidate **out)
+{
+    int64_t id = s->next_id++;
+    int gen = s->generation + 1;
+    if (s->cfg.strategy == NF_STRATEGY_RANDOM || n_alive == 0) {
+        nf_status st = draw_candidate(s, id, out);
+        if (!st) (*out)->born = gen;
+        return st;
+    }
+    const nf_candidate *p1 = tournament(alive, n_alive, s->cfg.tournament, rng);
+    const nf_candidate *p2 = tournament(alive, n_alive, s->cfg.tournament, rng);
+    nf_status st = nf_vary(&s->cfg.var, p1, p2, id, gen, s->cfg.seed, out);
+    if (st != NF_ERR_INFEASIBLE) return st;
+    /* Nothing could be changed: the child is a copy under its own id. */
+    if ((st = nf_candidate_clone(p1, out))) return st;
+    nf_candidate *c = *out;
+    c->id = id;
+    c->born = gen;
+    c->parent[0] = p1->id;
+    c->parent[1] = -1;
+    c->n_changes = 0;
+    c->state = NF_CAND_NEW;
+    return NF_OK;
+}
+
+/* Replaces the population by the survivors (the best, or the youngest for
+ * aging, of those that did not fail) and the children of the next
  * generation. sorted: the population by fitness. */
 static nf_status next_population(nf_search *s, nf_candidate **sorted)
 {
-    int n = s->n_pop, keep = s->cfg.elite;
-    nf_candidate **next = calloc((size_t)s->cfg.population, sizeof *next);
-    nf_candidate **order = malloc((size_t)n * sizeof *order);
-    if (!next || !order) { free(next); free(order); return nf_fail(NF_ERR_NOMEM, "cannot allocate a population"); }
-    memcpy(order, sorted, (size_t)n * sizeof *order);
-    if (s->cfg.strategy == NF_STRATEGY_AGING) qsort(order, (size_t)n, sizeof *order, by_age);
+    int n = s->n_pop, size = s->cfg.population;
+    nf_candidate **next = calloc((size_t)size, sizeof *next);
+    nf_candidate **alive = malloc((size_t)n * sizeof *alive), **order = malloc((size_t)n * sizeof *order);
+    nf_status st = next && alive && order ? NF_OK : nf_fail(NF_ERR_NOMEM, "cannot allocate a population");
+    int n_alive = st ? 0 : alive_of(sorted, n, alive);
+    int keep = s->cfg.elite < n_alive ? s->cfg.elite : n_alive;
+    if (!st) {
+        memcpy(order, alive, (size_t)n_alive * sizeof *order);
+        if (s->cfg.strategy == NF_STRATEGY_AGING) qsort(order, (size_t)n_alive, sizeof *order, by_age);
+    }
     nf_rng rng;
     nf_rng_seed(&rng, s->cfg.seed, (uint64_t)s->generation, NF_RNG_SELECT);
-    nf_status st = NF_OK;
-    int made = 0;
-    for (; made < s->cfg.population - keep && !st; made++) {
-        nf_candidate **child = &next[keep + made];
-        if (s->cfg.strategy == NF_STRATEGY_RANDOM) {
-            if (!(st = draw_candidate(s, s->next_id, child))) (*child)->born = s->generation + 1;
-        } else {
-            const nf_candidate *p1 = tournament(sorted, n, s->cfg.tournament, &rng);
-            const nf_candidate *p2 = tournament(sorted, n, s->cfg.tournament, &rng);
-            st = nf_vary(&s->cfg.var, p1, p2, s->next_id, s->generation + 1, s->cfg.seed, child);
-            if (st == NF_ERR_INFEASIBLE) st = nf_candidate_clone(p1, child); /* nothing could change: a plain copy */
-        }
-        s->next_id++;
-    }
+    for (int k = keep; k < size && !st; k++) st = make_child(s, alive, n_alive, &rng, &next[k]);
     if (st) {
-        for (int i = 0; i < s->cfg.population; i++) nf_candidate_destroy(next[i]);
-        free(next); free(order);
+        for (int i = 0; next && i < size; i++) nf_candidate_destroy(next[i]);
+        free(next); free(alive); free(order);
         return st;
     }
     /* Survivors move over; the rest go. */
+    for (int i = 0; i < keep; i++) next[i] = order[i];
     for (int i = 0; i < n; i++) {
-        if (i < keep) next[i] = order[i];
-        else nf_candidate_destroy(order[i]);
+        int survives = 0;
+        for (int k = 0; k < keep; k++) survives |= s->pop[i] == next[k];
+        if (!survives) nf_candidate_destroy(s->pop[i]);
     }
-    free(order);
+    free(alive); free(order);
     free(s->pop);
     s->pop = next;
-    s->n_pop = s->cfg.population;
+    s->n_pop = size;
     return NF_OK;
 }
 

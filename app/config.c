@@ -99,6 +99,7 @@ static const key_def keys[] = {
     K("mutation", "decay_odds", T_DOUBLE, search.var.decay_odds, 0, 1),
     K("mutation", "batch_odds", T_DOUBLE, search.var.batch_odds, 0, 1),
     K("mutation", "crossover", T_DOUBLE, search.var.crossover_odds, 0, 1),
+    K("mutation", "head_crossover", T_DOUBLE, search.var.head_crossover_odds, 0, 1),
     K("mutation", "min_batch", T_INT, search.var.min_batch, 1, 4096),
     K("mutation", "max_batch", T_INT, search.var.max_batch, 1, 4096),
     K("mutation", "plan_ms", T_INT, search.var.plan_ms, 1, 600000),

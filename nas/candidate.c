@@ -10,7 +10,7 @@
 static const char *const change_names[NF_CHANGE_COUNT] = {
     "grow", "shrink", "insert_conv", "insert_dense", "remove", "skip_add", "skip_concat", "skip_remove",
     "kernel", "activation", "pool_add", "pool_remove", "lr", "optimizer", "weight_decay", "batch",
-    "cross_settings"};
+    "cross_settings", "cross_head"};
 
 const char *nf_change_name(nf_change_kind kind)
 {

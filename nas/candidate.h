@@ -40,6 +40,7 @@ typedef enum nf_change_kind {
     NF_CHANGE_WEIGHT_DECAY,   /* weight decay changed */
     NF_CHANGE_BATCH,          /* batch size moved by a power of two */
     NF_CHANGE_CROSS_SETTINGS, /* training settings taken from the second parent */
+    NF_CHANGE_CROSS_HEAD,     /* the layers after global pooling taken from the second parent */
     NF_CHANGE_COUNT
 } nf_change_kind;
 

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "nas/crossover.h"
 #include "nas/mutate.h"
 
 nf_variation nf_variation_defaults(void)
@@ -10,6 +11,7 @@ nf_variation nf_variation_defaults(void)
     nf_variation v = {.two_changes = 0.3, .three_changes = 0.1, .lr_odds = 0.8, .lr_sigma = 0.3,
                       .min_lr = 1e-5, .max_lr = 0.1, .optimizer_odds = 0.05, .decay_odds = 0.1,
                       .batch_odds = 0.05, .min_batch = 16, .max_batch = 256, .crossover_odds = 0.1,
+                      .head_crossover_odds = 0.05,
                       .plan_ms = 1000, .limits = nf_limits_defaults(), .space = nf_space_defaults()};
     v.odds[NF_CHANGE_GROW] = 0.22;
     v.odds[NF_CHANGE_SHRINK] = 0.10;
@@ -37,7 +39,7 @@ nf_status nf_variation_check(const nf_variation *v)
     }
     if (!(total > 0)) return nf_fail(NF_ERR_ARG, "every graph mutation has odds 0");
     double p[] = {v->two_changes, v->three_changes, v->lr_odds, v->optimizer_odds, v->decay_odds, v->batch_odds,
-                  v->crossover_odds};
+                  v->crossover_odds, v->head_crossover_odds};
     for (size_t k = 0; k < sizeof p / sizeof p[0]; k++)
         if (!(p[k] >= 0 && p[k] <= 1)) return nf_fail(NF_ERR_ARG, "mutation odds %g is not a probability", p[k]);
     if (v->two_changes + v->three_changes > 1) return nf_fail(NF_ERR_ARG, "odds of two and three changes add up past 1");
@@ -397,7 +399,23 @@ static void cross_settings(nf_candidate *c, const nf_candidate *p2)
     c->set.batch = p2->set.batch;
 }
 
-/* One attempt at a child; *changed receives the number of changes made. */
+/* The child's head from p2 (when it fits the limits). */
+static nf_status cross_head(change_ctx *x, const nf_candidate *p2)
+{
+    nf_graph *g;
+    nf_status st = nf_crossover_head(x->child->g, p2->g, &x->mp, &g);
+    if (st == NF_ERR_NOMEM) return st;
+    if (st || nf_limits_check(&x->v->limits, g, x->child->set.batch)) {
+        nf_graph_destroy(g);
+        return NF_OK; /* refused: not applied */
+    }
+    nf_candidate_log(x->child, NF_CHANGE_CROSS_HEAD, -1, (double)x->child->g->n_param, (double)g->n_param);
+    nf_graph_destroy(x->child->g);
+    x->child->g = g;
+    return NF_OK;
+}
+
+/* One attempt at a child. */
 static nf_status attempt(const nf_variation *v, const nf_candidate *p1, const nf_candidate *p2, nf_rng *rng,
                          nf_rng *init_rng, nf_candidate *child)
 {
@@ -407,6 +425,10 @@ static nf_status attempt(const nf_variation *v, const nf_candidate *p1, const nf
      * limits are checked on the result (try_graph_change). */
     if (v->limits.max_width > 0) x.mp.max_nout = v->limits.max_width;
     if (v->limits.max_params > 0) x.mp.max_params = (size_t)v->limits.max_params;
+    if (p2 && p2 != p1 && nf_rng_uniform(rng) < v->head_crossover_odds) {
+        nf_status st = cross_head(&x, p2);
+        if (st) return st;
+    }
     nf_change_kind kinds[3];
     int n = graph_change_count(v, rng);
     for (int k = 0; k < n; k++) kinds[k] = draw_kind(v, rng);
@@ -444,7 +466,8 @@ nf_status nf_vary(const nf_variation *v, const nf_candidate *p1, const nf_candid
         st = attempt(v, p1, p2, &rng, &init_rng, c);
         if (!st && c->n_changes > 0) {
             for (int k = 0; k < c->n_changes; k++)
-                if (c->changes[k].kind == NF_CHANGE_CROSS_SETTINGS) c->parent[1] = p2->id;
+                if (c->changes[k].kind == NF_CHANGE_CROSS_SETTINGS || c->changes[k].kind == NF_CHANGE_CROSS_HEAD)
+                    c->parent[1] = p2->id;
             *out = c;
             return NF_OK;
         }

@@ -30,6 +30,7 @@ typedef struct nf_variation {
     double batch_odds;       /* batch size doubled or halved (0.05) */
     int min_batch, max_batch;/* 16..256 */
     double crossover_odds;   /* settings taken from a second parent (0.1) */
+    double head_crossover_odds; /* the head (layers after global pooling) taken from a second parent (0.05) */
     int plan_ms;             /* time limit of one size plan (1000) */
     nf_limits limits;        /* guards: a child past them loses the change that did it */
     nf_space space;          /* kernels and activations new layers draw from */

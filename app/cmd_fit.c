@@ -47,7 +47,7 @@ typedef struct fit_options {
 } fit_options;
 
 /* Flags that override the file are applied after it, in order. */
-typedef struct override { const char *key, *value; } override;
+typedef struct override { char key[64]; const char *value; } override;
 
 static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
 {
@@ -71,17 +71,26 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         case 'P': o->print_config = 1; continue;
         case 'h': usage(stdout); exit(0);
         case 'S': {
-            char *eq = strchr(optarg, '=');
-            if (!eq) { fprintf(stderr, "nasfit fit: --set %s is not KEY=VALUE\n", optarg); return 1; }
-            *eq = 0;
-            ov[(*n_ov)++] = (override){optarg, eq + 1};
+            const char *eq = strchr(optarg, '=');
+            if (!eq || eq - optarg >= (int)sizeof ov->key) {
+                fprintf(stderr, "nasfit fit: --set %s is not KEY=VALUE\n", optarg);
+                return 1;
+            }
+            override *o2 = &ov[(*n_ov)++];
+            snprintf(o2->key, sizeof o2->key, "%.*s", (int)(eq - optarg), optarg);
+            o2->value = eq + 1;
             continue;
         }
         default: break;
         }
         int known = 0;
         for (size_t k = 0; k < sizeof keyed / sizeof keyed[0]; k++)
-            if (keyed[k].c == c) { ov[(*n_ov)++] = (override){keyed[k].key, optarg}; known = 1; }
+            if (keyed[k].c == c) {
+                override *o2 = &ov[(*n_ov)++];
+                snprintf(o2->key, sizeof o2->key, "%s", keyed[k].key);
+                o2->value = optarg;
+                known = 1;
+            }
         if (!known) { usage(stderr); return 1; }
     }
     if (optind < argc) { fprintf(stderr, "nasfit fit: unexpected argument '%s'\n", argv[optind]); return 1; }

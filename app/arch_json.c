@@ -13,7 +13,7 @@
 
 #define ARCH_FORMAT "nasfit-architecture"
 #define ARCH_VERSION 1
-#define MAX_VERTICES 100000
+#define MAX_VERTICES 10000
 #define MAX_SIDE 65535
 #define MAX_NOUT 65536
 #define MAX_PARAMS ((size_t)1 << 28)

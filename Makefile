@@ -47,7 +47,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 
-$(GEN_ONNX).c $(GEN_ONNX).h: $(ONNX_PROTO)
+$(GEN_ONNX).c $(GEN_ONNX).h &: $(ONNX_PROTO)
 	@mkdir -p $(BUILD)/gen
 	protoc-c --proto_path=$(dir $(ONNX_PROTO)) --c_out=$(BUILD)/gen $(ONNX_PROTO)
 

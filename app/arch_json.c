@@ -13,7 +13,7 @@
 
 #define ARCH_FORMAT "nasfit-architecture"
 #define ARCH_VERSION 1
-#define MAX_VERTICES 100000
+#define MAX_VERTICES 10000
 #define MAX_SIDE 65535
 #define MAX_NOUT 65536
 #define MAX_PARAMS ((size_t)1 << 28)
@@ -315,6 +315,9 @@ static nf_status parse_input(reader *r, json_t *root)
         (st = get_int(r, v0, "vertex 0", "nout", 1, 4096, 1, &nout)))
         return st;
     if (op != NF_OP_INPUT) return nf_fail(NF_ERR_FORMAT, "%s: vertex 0 must be the input", r->source);
+    json_t *in0 = json_object_get(v0, "inputs");
+    if (in0 && (!json_is_array(in0) || json_array_size(in0)))
+        return nf_fail(NF_ERR_FORMAT, "%s: vertex 0: the input has no inputs (\"inputs\": [])", r->source);
     if (nout != c)
         return nf_fail(NF_ERR_FORMAT, "%s: vertex 0: nout %d differs from the input's %d channels", r->source, nout, c);
     r->g->v[0].id = id;

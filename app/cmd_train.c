@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "app/arch_json.h"
 #include "app/args.h"
@@ -160,6 +161,21 @@ done:
     return st;
 }
 
+/* Whether path's folder takes a new file: checked before training, so a
+ * long run does not end in an unwritable --save path. */
+static int folder_writable(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    if (!slash) return access(".", W_OK) == 0;
+    size_t n = (size_t)(slash - path);
+    if (n >= sizeof dir) return 0;
+    memcpy(dir, path, n);
+    dir[n ? n : 1] = 0;
+    if (!n) dir[0] = '/';
+    return access(dir, W_OK) == 0;
+}
+
 /* The reference CNN for the data set, or the --arch architecture, which
  * must take the data set's images and give its classes. */
 static nf_status make_model(const train_options *o, const nf_dataset *train, nf_graph **g)
@@ -184,6 +200,10 @@ int nf_cmd_train(int argc, char **argv)
     train_options o;
     int bad = parse(argc, argv, &o);
     if (bad) return bad;
+    if (o.save && !folder_writable(o.save)) {
+        fprintf(stderr, "nasfit train: --save %s: its folder does not exist or cannot be written\n", o.save);
+        return 2;
+    }
     if (o.threads > omp_get_num_procs())
         fprintf(stderr, "nasfit train: note: %d threads on %d cores; more threads than cores only slows training\n",
                 o.threads, omp_get_num_procs());

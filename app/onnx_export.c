@@ -140,7 +140,7 @@ static void attr_float(builder *b, Onnx__NodeProto *n, const char *name, float v
     if (a) { a->has_f = 1; a->f = v; }
 }
 
-/* An INTS attribute of n copies of... the listed values (up to 4). */
+/* An INTS attribute: the first count of v0..v3. */
 static void attr_ints(builder *b, Onnx__NodeProto *n, const char *name, int count, int64_t v0, int64_t v1,
                       int64_t v2, int64_t v3)
 {

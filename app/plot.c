@@ -64,16 +64,16 @@ static void start(const char *path)
 }
 
 /* Axes with a light grid; xopt adds "l" for a log axis. */
-static void axes(const char *xopt, const char *xlabel, const char *ylabel, const char *title)
+static void axes(const char *xopt, double xtick, const char *xlabel, const char *ylabel, const char *title)
 {
     char grid[16];
     snprintf(grid, sizeof grid, "g%s", strchr(xopt, 'l') ? "l" : "");
     plcol0(GRID);
     plwidth(0.5);
-    plbox(grid, 0, 0, "g", 0, 0);
+    plbox(grid, xtick, 0, "g", 0, 0);
     plcol0(INK);
     plwidth(1);
-    plbox(xopt, 0, 0, "bcnstv", 0, 0);
+    plbox(xopt, xtick, 0, "bcnstv", 0, 0);
     plschr(0, HEADING);
     pllab(xlabel, ylabel, title);
     plschr(0, TEXT);
@@ -108,15 +108,15 @@ static void accuracy_panel(const nf_plot_data *d)
     for (int i = 0; i < n; i++) x[i] = i;
     y_range(d->best, n, d->median, n, &lo, &hi);
     plvpor(0.06, 0.47, 0.11, 0.84);
-    plwind(-0.3, n > 1 ? n - 0.7 : 0.7, lo, hi);
-    axes("bcnst", "generation", "validation accuracy", "Best and median validation accuracy per generation");
+    plwind(n > 1 ? -0.3 : -1, n > 1 ? n - 0.7 : 1, lo, hi);
+    axes("bcnst", n > 10 ? 0 : 1, "generation", "validation accuracy", "Best and median validation accuracy per generation");
     plwidth(2.5);
     plcol0(MEDIAN);
     pllsty(2);
-    if (n > 1) plline(n, x, d->median); else plstring(n, x, d->median, "#(210)");
+    if (n > 1) plline(n, x, d->median); else plstring(n, x, d->median, "#(840)");
     plcol0(BEST);
     pllsty(1);
-    if (n > 1) plline(n, x, d->best); else plstring(n, x, d->best, "#(210)");
+    if (n > 1) plline(n, x, d->best); else plstring(n, x, d->best, "#(840)");
     plwidth(1);
     const char *text[2] = {"best", "median"}, *sym[2] = {"", ""};
     PLINT opts[2] = {PL_LEGEND_LINE, PL_LEGEND_LINE}, colors[2] = {BEST, MEDIAN}, styles[2] = {1, 2};
@@ -139,7 +139,7 @@ static void population_panel(const nf_plot_data *d)
     double xlo = log10(pmin) - 0.15, xhi = log10(pmax) + 0.15;
     plvpor(0.56, 0.97, 0.11, 0.84);
     plwind(xlo, xhi, lo, hi);
-    axes("bcnstl", "trainable parameters (log scale)", "validation accuracy", "Population: size against accuracy");
+    axes("bcnstl", 0, "trainable parameters (log scale)", "validation accuracy", "Population: size against accuracy");
     for (int i = 0; i < n; i++) {
         double x = log10(d->params[i]), y = d->accuracy[i];
         plcol1(d->generation && last > 0 ? (double)d->generation[i] / last : 1.0);

@@ -8,7 +8,7 @@
 # counts it as skipped, never as passed).
 BUILD=${BUILD:-build}
 OUT=$BUILD/onnx-test
-ORT=$(pwd)/build/onnxrt/node_modules
+ORT=${ORT:-$(pwd)/build/onnxrt/node_modules}
 # Debian's python3, where python3-onnx is installed (a pyenv or venv python3 first
 # on PATH would not see it).
 PY=${PYTHON:-/usr/bin/python3}

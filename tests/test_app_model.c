@@ -93,6 +93,8 @@ static void trained_model_evaluates_as_training_reported(void **state)
     assert_non_null(strstr(out, "saved: "));
     double reported;
     reported = number_after(strstr(out, "epoch 2"), "refreshed_bn_test_accuracy ");
+    assert_int_equal(run(nf_cmd_train, out, sizeof out, "train", "--data", dir, "--save", "/nonexistent/m.nfm", NULL), 2);
+    assert_non_null(strstr(out, "--save /nonexistent/m.nfm: its folder does not exist"));
     assert_int_equal(run(nf_cmd_evaluate, out, sizeof out, "evaluate", model, "--data", dir, NULL), 0);
     assert_float_equal(number_after(out, "test accuracy "), reported, 1e-9);
     assert_non_null(strstr(out, "(rows: true class"));

@@ -111,6 +111,8 @@ static void bad_text_is_refused_with_its_reason(void **state)
     expect_refused("", "line 1");
     expect_refused("{\"version\": 1,", "line 1");
     expect_refused("[1, 2]", "not a JSON object");
+    expect_refused("{\"version\": 1, \"input\": {\"channels\": 1, \"height\": 8, \"width\": 8}, \"vertices\": ["
+                   "{\"id\": 0, \"op\": \"input\", \"inputs\": [0]}" TAIL, "the input has no inputs");
     expect_refused("{\"version\": 2}", "\"version\" must be 1");
     expect_refused("{\"version\": 1, \"vertices\": []}", "\"vertices\"");
     expect_refused(HEAD "{\"id\": 1, \"op\": \"conv3d\", \"inputs\": [0], \"nout\": 4}" TAIL, "unknown op \"conv3d\"");

@@ -11,6 +11,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/fit_report.h"
+#include "app/model_file.h"
 #include "app/progress.h"
 #include "app/signals.h"
 #include "datasets/prepare.h"
@@ -35,6 +36,7 @@ static void usage(FILE *f)
             "  --target ACC         stop once the best validation accuracy reaches ACC\n"
             "  --seed S             run seed (same seed and settings: same run, bit for bit)\n"
             "  --threads T          candidates trained at once (default 2)\n"
+            "  --save FILE.nfm      write the winner as a model file (nasfit evaluate, predict, dot)\n"
             "  --quiet              only the result\n"
             "  --print-config       print every setting as a config file and exit\n"
             "  --help               this text\n\n"
@@ -42,7 +44,7 @@ static void usage(FILE *f)
 }
 
 typedef struct fit_options {
-    const char *config;
+    const char *config, *save;
     int quiet, print_config;
 } fit_options;
 
@@ -55,7 +57,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         {"data", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 'S'},
         {"generations", required_argument, 0, 'g'}, {"population", required_argument, 0, 'p'},
         {"time", required_argument, 0, 't'}, {"target", required_argument, 0, 'a'}, {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'},
+        {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"save", required_argument, 0, 'o'},
         {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static const struct { int c; const char *key; } keyed[] = {
         {'d', "data.path"}, {'g', "search.generations"}, {'p', "search.population"}, {'t', "search.time"},
@@ -67,6 +69,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
     while ((c = getopt_long(argc, argv, "", longs, &which)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; continue;
+        case 'o': o->save = optarg; continue;
         case 'q': o->quiet = 1; continue;
         case 'P': o->print_config = 1; continue;
         case 'h': usage(stdout); exit(0);
@@ -168,6 +171,10 @@ int nf_cmd_fit(int argc, char **argv)
     nf_status st = nf_search_create(&cfg.search, data.train, data.val, data.test, &data.norm, &s);
     nf_search_hooks hooks = nf_fit_report_hooks(&rep);
     if (!st) st = nf_search_run(s, &hooks);
+    if (!st && o.save) {
+        st = nf_model_save(o.save, s->result.winner->g, &data.norm, data.train->class_names, nf_ds_classes(data.train));
+        if (!st && !o.quiet) printf("model: %s\n", o.save);
+    }
     int code = nf_fit_report_end(&rep, s, st);
     nf_search_destroy(s);
     nf_ds_splits_free(&data);

@@ -386,14 +386,16 @@ static nf_status generation(nf_search *s, run_ctx *r)
     return st;
 }
 
-/* Images of the final training: what the time left allows at the winner's
- * measured speed (one candidate now has every thread), or final_epochs. */
+/* Images of the final training: what its share of the budget allows (at
+ * most the time left) at the winner's measured speed (one candidate now has
+ * every thread), or final_epochs without a budget. */
 static int64_t final_images(const nf_search *s)
 {
     const nf_candidate *b = s->best;
     int64_t n_train = nf_ds_count(s->data.train);
     if (s->cfg.time_budget <= 0) return (int64_t)(s->cfg.final_epochs * (double)n_train);
-    double left = s->cfg.time_budget - nf_search_elapsed(s);
+    double left = s->cfg.time_budget - nf_search_elapsed(s), share = s->cfg.final_share * s->cfg.time_budget;
+    if (left > share) left = share;
     double speed = b->seconds > 0 ? (double)s->cfg.slice_images / b->seconds : 0;
     double speedup = s->cfg.threads > 1 ? 1.6 : 1.0; /* measured: two threads on one network */
     double images = left > 0 ? left * speed * speedup * 0.9 : 0;

@@ -1,7 +1,7 @@
 #!/bin/sh
 # The ONNX export, proven by independent tools: models covering every op
-# kind, kernel, stride and activation, and a model trained by `nasfit train
-# --save`, are exported; onnx.checker (python3-onnx) must accept each, and
+# kind, kernel, stride and activation, a model trained by `nasfit train
+# --save` and the winner of a tiny `nasfit fit --save`, are exported; onnx.checker (python3-onnx) must accept each, and
 # ONNX Runtime (the onnxruntime-node npm package, CPU) must give the same
 # class and logits within 1e-4 as nasfit's own forward pass on 300 images.
 # Exit 77 with a SKIP line when a runtime is missing (scripts/run-tests.sh
@@ -19,7 +19,11 @@ rm -rf "$OUT" && mkdir -p "$OUT"
 # synthetic networks cover the exporter's code.
 if [ -z "$NASFIT_ASAN" ]; then
   "$BUILD/nasfit" train --train-limit 3000 --epochs 1 --threads 2 --save "$OUT/trained.nfm" > "$OUT/train.log" 2>&1
-  "$BUILD/tests/onnx_fixture" "$OUT" "$OUT/trained.nfm"
+  # The winner of a tiny search (two generations on 3000 images).
+  "$BUILD/nasfit" fit --config configs/quick.conf --set data.train_limit=3000 --set search.slice_images=1000 \
+    --generations 2 --population 3 --set training.refresh_images=256 --set search.final_epochs=0.3 --set search.time=0 \
+    --save "$OUT/searched.nfm" > "$OUT/fit.log" 2>&1
+  "$BUILD/tests/onnx_fixture" "$OUT" "$OUT/trained.nfm" "$OUT/searched.nfm"
 else
   "$BUILD/tests/onnx_fixture" "$OUT"
 fi

@@ -130,7 +130,7 @@ static nf_graph *branches(nf_rng *rng)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || argc > 3) { fprintf(stderr, "usage: onnx_fixture OUTDIR [MODEL.nfm]\n"); return 2; }
+    if (argc < 2) { fprintf(stderr, "usage: onnx_fixture OUTDIR [MODEL.nfm...]\n"); return 2; }
     const char *dir = argv[1];
     char path[1024];
     snprintf(path, sizeof path, "%s/cases.txt", dir);
@@ -148,11 +148,14 @@ int main(int argc, char **argv)
              write_case(dir, "every_op_rgb", g3, &rgb, names10, cases) &&
              write_case(dir, "branches", g2, &two, NULL, cases);
     nf_graph_destroy(g1); nf_graph_destroy(g2); nf_graph_destroy(g3);
-    if (ok && argc == 3) {
+    for (int k = 2; ok && k < argc; k++) { /* each model file as a case named after the file */
         nf_model *m;
-        if (nf_model_load(argv[2], &m)) { fprintf(stderr, "onnx_fixture: %s\n", nf_last_error()); ok = 0; }
+        char name[64];
+        const char *base = strrchr(argv[k], '/') ? strrchr(argv[k], '/') + 1 : argv[k];
+        snprintf(name, sizeof name, "%.*s", (int)strcspn(base, "."), base);
+        if (nf_model_load(argv[k], &m)) { fprintf(stderr, "onnx_fixture: %s\n", nf_last_error()); ok = 0; }
         else {
-            ok = write_case(dir, "trained", m->graph, &m->norm, m->class_names, cases);
+            ok = write_case(dir, name, m->graph, &m->norm, m->class_names, cases);
             nf_model_destroy(m);
         }
     }

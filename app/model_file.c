@@ -16,6 +16,7 @@
 
 #include "app/arch_json.h"
 #include "app/fileio.h"
+#include "engine/bytes.h"
 #include "datasets/readfile.h"
 
 static const unsigned char MAGIC[8] = {0x89, 'N', 'F', 'M', '\r', '\n', 0x1a, '\n'};
@@ -24,42 +25,6 @@ static const unsigned char MAGIC[8] = {0x89, 'N', 'F', 'M', '\r', '\n', 0x1a, '\
 #define HEADER_BYTES 36
 
 /* ==== writing ============================================================ */
-
-typedef struct writer {
-    unsigned char *p; /* the buffer, sized exactly beforehand */
-    size_t at;        /* bytes written */
-} writer;
-
-static void put_bytes(writer *w, const void *src, size_t n)
-{
-    if (n) memcpy(w->p + w->at, src, n);
-    w->at += n;
-}
-
-static void put_u32(writer *w, uint32_t v)
-{
-    unsigned char b[4] = {v & 255, v >> 8 & 255, v >> 16 & 255, v >> 24 & 255};
-    put_bytes(w, b, 4);
-}
-
-static void put_u64(writer *w, uint64_t v)
-{
-    put_u32(w, (uint32_t)v);
-    put_u32(w, (uint32_t)(v >> 32));
-}
-
-static void put_f32(writer *w, float f)
-{
-    uint32_t u;
-    memcpy(&u, &f, 4);
-    put_u32(w, u);
-}
-
-static void put_floats(writer *w, const float *f, size_t n)
-{
-    put_u64(w, n);
-    for (size_t i = 0; i < n; i++) put_f32(w, f[i]);
-}
 
 static nf_status check_save_args(const nf_graph *g, const nf_ds_norm *norm, char *const *names, int n_classes)
 {
@@ -90,30 +55,27 @@ nf_status nf_model_encode(const nf_graph *g, const nf_ds_norm *norm, char *const
     size_t json_len = strlen(json), total = HEADER_BYTES + json_len + 8 * (size_t)norm->c + 4;
     for (int k = 0; k < n_classes; k++) total += 4 + strlen(class_names[k]);
     total += 8 + 4 * g->n_param + 8 + 4 * g->n_state + 4;
-    writer w = {.p = malloc(total)};
-    if (!w.p) { free(json); return nf_fail(NF_ERR_NOMEM, "cannot allocate %zu bytes for a model file", total); }
-    put_bytes(&w, MAGIC, 8);
-    put_u32(&w, NF_MODEL_VERSION);
-    put_u64(&w, total);
-    put_u32(&w, (uint32_t)g->in_c);
-    put_u32(&w, (uint32_t)g->in_h);
-    put_u32(&w, (uint32_t)g->in_w);
-    put_u32(&w, (uint32_t)json_len);
-    put_bytes(&w, json, json_len);
-    for (int c = 0; c < norm->c; c++) put_f32(&w, norm->mean[c]);
-    for (int c = 0; c < norm->c; c++) put_f32(&w, norm->std[c]);
-    put_u32(&w, (uint32_t)n_classes);
+    nf_writer w = {0};
+    nf_put(&w, MAGIC, 8);
+    nf_put_u32(&w, NF_MODEL_VERSION);
+    nf_put_u64(&w, total);
+    nf_put_u32(&w, (uint32_t)g->in_c);
+    nf_put_u32(&w, (uint32_t)g->in_h);
+    nf_put_u32(&w, (uint32_t)g->in_w);
+    nf_put_u32(&w, (uint32_t)json_len);
+    nf_put(&w, json, json_len);
+    for (int c = 0; c < norm->c; c++) nf_put_f32(&w, norm->mean[c]);
+    for (int c = 0; c < norm->c; c++) nf_put_f32(&w, norm->std[c]);
+    nf_put_u32(&w, (uint32_t)n_classes);
     for (int k = 0; k < n_classes; k++) {
-        put_u32(&w, (uint32_t)strlen(class_names[k]));
-        put_bytes(&w, class_names[k], strlen(class_names[k]));
+        nf_put_u32(&w, (uint32_t)strlen(class_names[k]));
+        nf_put(&w, class_names[k], strlen(class_names[k]));
     }
-    put_floats(&w, g->param, g->n_param);
-    put_floats(&w, g->state, g->n_state);
-    put_u32(&w, nf_ds_crc32(w.p, w.at));
+    nf_put_floats(&w, g->param, g->n_param);
+    nf_put_floats(&w, g->state, g->n_state);
+    if (!w.failed) nf_put_u32(&w, nf_ds_crc32(w.buf, w.len));
     free(json);
-    *buf = w.p;
-    *len = w.at;
-    return NF_OK;
+    return nf_writer_finish(&w, "a model file", buf, len);
 }
 
 nf_status nf_model_save(const char *path, const nf_graph *g, const nf_ds_norm *norm, char *const *class_names,

@@ -68,6 +68,21 @@ nf_status nf_candidate_clone(const nf_candidate *c, nf_candidate **out)
     return NF_OK;
 }
 
+nf_status nf_candidate_child(const nf_candidate *parent, int64_t id, int gen, nf_candidate **out)
+{
+    nf_status st = nf_candidate_clone(parent, out);
+    if (st) return st;
+    nf_candidate *c = *out;
+    c->id = id;
+    c->born = gen;
+    c->parent[0] = parent->id;
+    c->parent[1] = -1;
+    c->n_changes = 0;
+    c->state = NF_CAND_NEW;
+    c->reason[0] = 0;
+    return NF_OK;
+}
+
 void nf_candidate_log(nf_candidate *c, nf_change_kind kind, int vertex, double before, double after)
 {
     if (c->n_changes >= NF_CANDIDATE_MAX_CHANGES) return;

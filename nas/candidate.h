@@ -89,6 +89,9 @@ nf_status nf_candidate_create(nf_graph *g, const nf_settings *set, int64_t id, i
 void nf_candidate_destroy(nf_candidate *c);
 /* A deep copy (graph included). */
 nf_status nf_candidate_clone(const nf_candidate *c, nf_candidate **out);
+/* A copy of parent as its child `id` born in generation gen: same graph,
+ * weights and settings, no changes yet, not trained in its generation. */
+nf_status nf_candidate_child(const nf_candidate *parent, int64_t id, int gen, nf_candidate **out);
 /* Appends a change (silently dropped past NF_CANDIDATE_MAX_CHANGES). */
 void nf_candidate_log(nf_candidate *c, nf_change_kind kind, int vertex, double before, double after);
 

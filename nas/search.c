@@ -289,15 +289,7 @@ static nf_status make_child(nf_search *s, nf_candidate **alive, int n_alive, nf_
     nf_status st = nf_vary(&s->cfg.var, p1, p2, id, gen, s->cfg.seed, out);
     if (st != NF_ERR_INFEASIBLE) return st;
     /* Nothing could be changed: the child is a copy under its own id. */
-    if ((st = nf_candidate_clone(p1, out))) return st;
-    nf_candidate *c = *out;
-    c->id = id;
-    c->born = gen;
-    c->parent[0] = p1->id;
-    c->parent[1] = -1;
-    c->n_changes = 0;
-    c->state = NF_CAND_NEW;
-    return NF_OK;
+    return nf_candidate_child(p1, id, gen, out);
 }
 
 /* Replaces the population by the survivors (the best, or the youngest for

@@ -454,15 +454,8 @@ nf_status nf_vary(const nf_variation *v, const nf_candidate *p1, const nf_candid
     nf_rng_seed(&init_rng, seed, (uint64_t)id, NF_RNG_INIT);
     for (int tries = 0; tries < ATTEMPTS; tries++) {
         nf_candidate *c;
-        nf_status st = nf_candidate_clone(p1, &c);
+        nf_status st = nf_candidate_child(p1, id, gen, &c);
         if (st) return st;
-        c->id = id;
-        c->born = gen;
-        c->parent[0] = p1->id;
-        c->parent[1] = -1;
-        c->n_changes = 0;
-        c->state = NF_CAND_NEW;
-        c->reason[0] = 0;
         st = attempt(v, p1, p2, &rng, &init_rng, c);
         if (!st && c->n_changes > 0) {
             for (int k = 0; k < c->n_changes; k++)

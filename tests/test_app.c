@@ -10,36 +10,8 @@
 
 #include "app/args.h"
 #include "app/commands.h"
+#include "tests/capture.h"
 #include "tests/ds_fixtures.h"
-
-/* What the code between capture_begin and capture_end prints (stdout and
- * stderr, into one temporary file) lands in out. */
-typedef struct capture { FILE *tmp; int out, err; } capture;
-
-static capture capture_begin(void)
-{
-    fflush(stdout);
-    fflush(stderr);
-    capture c = {tmpfile(), dup(1), dup(2)};
-    assert_non_null(c.tmp);
-    dup2(fileno(c.tmp), 1);
-    dup2(fileno(c.tmp), 2);
-    return c;
-}
-
-static void capture_end(capture c, char *out, size_t size)
-{
-    fflush(stdout);
-    fflush(stderr);
-    dup2(c.out, 1);
-    dup2(c.err, 2);
-    close(c.out);
-    close(c.err);
-    rewind(c.tmp);
-    size_t n = fread(out, 1, size - 1, c.tmp);
-    out[n] = '\0';
-    fclose(c.tmp);
-}
 
 static int captured_train(int argc, char **argv, char *out, size_t size)
 {

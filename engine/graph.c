@@ -329,13 +329,13 @@ nf_kind nf_graph_kind(const nf_graph *g, int index) { return nf_op_def_of(g->v[i
 
 const char *nf_op_name(nf_op op)
 {
-    return (unsigned)op < NF_OP_COUNT ? nf_op_def_of(op)->name : "unknown";
+    return (unsigned)op < NF_OP_COUNT && nf_op_def_of(op) ? nf_op_def_of(op)->name : "unknown";
 }
 
 const char *nf_act_name(nf_act act)
 {
     static const char *const names[NF_ACT_COUNT] = {"identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh"};
-    return (unsigned)act < NF_ACT_COUNT ? names[act] : "unknown";
+    return (unsigned)act < NF_ACT_COUNT && names[act] ? names[act] : "unknown";
 }
 
 int nf_graph_find(const nf_graph *g, int id)

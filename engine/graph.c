@@ -30,8 +30,9 @@ static nf_status reserve(nf_graph *g, int need)
 nf_status nf_graph_create(int c, int h, int w, nf_graph **out)
 {
     *out = NULL;
-    if (c < 1 || h < 1 || w < 1)
-        return nf_fail(NF_ERR_ARG, "input shape %dx%dx%d must be positive", c, h, w);
+    if (c < 1 || h < 1 || w < 1 || c > NF_IMAGE_MAX_CHANNELS || h > NF_IMAGE_MAX_SIDE || w > NF_IMAGE_MAX_SIDE)
+        return nf_fail(NF_ERR_ARG, "input shape %dx%dx%d must be positive, at most %d channels of %dx%d",
+                       c, h, w, NF_IMAGE_MAX_CHANNELS, NF_IMAGE_MAX_SIDE, NF_IMAGE_MAX_SIDE);
     nf_graph *g = calloc(1, sizeof *g);
     if (!g) return nf_fail(NF_ERR_NOMEM, "cannot allocate a graph");
     g->in_c = c; g->in_h = h; g->in_w = w;

@@ -105,6 +105,15 @@ typedef struct nf_graph {
     int64_t step;      /* optimiser steps taken (Adam's bias correction) */
 } nf_graph;
 
+/* The largest input image: sides of NF_IMAGE_MAX_SIDE pixels (one float
+ * plane of 8192 x 8192 is 256 MiB per image and channel, beyond what one
+ * candidate may hold in training; it is also libpng's limit as the loader
+ * sets it) and NF_IMAGE_MAX_CHANNELS channels (far beyond any image
+ * format; it bounds what a damaged serialised graph can ask for). The data
+ * set loaders, the serialiser and nf_graph_create share them. */
+#define NF_IMAGE_MAX_SIDE 8192
+#define NF_IMAGE_MAX_CHANNELS 4096
+
 /* ---- building ---------------------------------------------------------- */
 
 /* Creates a graph holding only the input vertex for c x h x w images. */

@@ -182,40 +182,43 @@ static nf_status vertex_error(const nf_vertex *v, int index, const char *what)
     return nf_fail(NF_ERR_GRAPH, "vertex %d (id %d, %s): %s", index, v->id, nf_op_name(v->op), what);
 }
 
-static nf_status check_inputs(const nf_graph *g, int i)
+/* The sizes the kind's rule gives vertex i from its producers: nin, and
+ * nout for every kind but a layer (whose nout is its own). */
+static void rule_sizes(const nf_graph *g, int i, int *nin, int *nout)
 {
     const nf_vertex *v = &g->v[i];
     nf_kind kind = nf_graph_kind(g, i);
-    if (kind == NF_KIND_INPUT) return v->n_inputs == 0 ? NF_OK : vertex_error(v, i, "the input has inputs");
-    if (v->n_inputs < 1) return vertex_error(v, i, "has no input");
-    if ((kind == NF_KIND_LAYER || kind == NF_KIND_TRANSPARENT) && v->n_inputs != 1)
-        return vertex_error(v, i, "takes exactly one input");
-    for (int k = 0; k < v->n_inputs; k++) {
-        if (v->inputs[k] < 0 || v->inputs[k] >= i) return vertex_error(v, i, "input out of topological order");
-        if (g->v[v->inputs[k]].h != g->v[v->inputs[0]].h || g->v[v->inputs[k]].w != g->v[v->inputs[0]].w)
-            return vertex_error(v, i, "inputs differ in spatial size");
-    }
-    return NF_OK;
+    if (kind == NF_KIND_INPUT) { *nin = *nout = g->in_c; return; }
+    int first = g->v[v->inputs[0]].nout, sum = 0;
+    for (int k = 0; k < v->n_inputs; k++) sum += g->v[v->inputs[k]].nout;
+    *nin = kind == NF_KIND_CONCAT ? sum : first;
+    *nout = kind == NF_KIND_LAYER ? v->nout : *nin;
 }
 
-/* Derives nin and nout from the producers and checks the kind's size rule. */
-static nf_status check_sizes(nf_graph *g, int i)
+/* The output size the op gives vertex i from its first producer's. */
+static nf_status rule_shape(const nf_graph *g, int i, int *h, int *w)
 {
-    nf_vertex *v = &g->v[i];
-    nf_kind kind = nf_graph_kind(g, i);
-    if (kind == NF_KIND_INPUT) {
-        v->nin = v->nout = g->in_c;
-        return NF_OK;
-    }
-    int first = g->v[v->inputs[0]].nout, sum = 0;
-    for (int k = 0; k < v->n_inputs; k++) {
-        int n = g->v[v->inputs[k]].nout;
-        sum += n;
-        if (kind == NF_KIND_ADD && n != first) return vertex_error(v, i, "inputs of an add differ in size");
-    }
-    v->nin = kind == NF_KIND_CONCAT ? sum : first;
-    if (kind != NF_KIND_LAYER) v->nout = v->nin;
+    const nf_vertex *v = &g->v[i];
+    int in_h = i ? g->v[v->inputs[0]].h : g->in_h, in_w = i ? g->v[v->inputs[0]].w : g->in_w;
+    *h = in_h; *w = in_w;
+    const nf_op_def *d = nf_op_def_of(v->op);
+    return d->shape ? d->shape(v, in_h, in_w, h, w) : NF_OK;
+}
+
+static nf_status check_sizes(const nf_graph *g, int i)
+{
+    const nf_vertex *v = &g->v[i];
+    if (nf_graph_kind(g, i) == NF_KIND_ADD)
+        for (int k = 1; k < v->n_inputs; k++)
+            if (g->v[v->inputs[k]].nout != g->v[v->inputs[0]].nout) return vertex_error(v, i, "inputs of an add differ in size");
+    int nin, nout, h, w;
+    rule_sizes(g, i, &nin, &nout);
+    if (v->nin != nin || v->nout != nout) return vertex_error(v, i, "sizes not derived (call nf_graph_derive)");
     if (v->nout < 1) return vertex_error(v, i, "has no output neuron");
+    nf_status st = rule_shape(g, i, &h, &w);
+    if (st) return st;
+    if (h < 1 || w < 1) return vertex_error(v, i, "spatial size shrinks below 1x1");
+    if (v->h != h || v->w != w) return vertex_error(v, i, "spatial size not derived (call nf_graph_derive)");
     return NF_OK;
 }
 
@@ -232,26 +235,64 @@ static nf_status check_attr(const nf_vertex *v, int i)
     return NF_OK;
 }
 
-nf_status nf_graph_check(nf_graph *g)
+/* The vertex's op and input list are usable (what deriving needs). */
+static nf_status check_structure(const nf_graph *g, int i)
+{
+    const nf_vertex *v = &g->v[i];
+    if ((unsigned)v->op >= NF_OP_COUNT) return nf_fail(NF_ERR_GRAPH, "vertex %d: unknown op %d", i, (int)v->op);
+    if (i > 0 && v->op == NF_OP_INPUT) return vertex_error(v, i, "a second input vertex");
+    for (int k = 0; k < v->n_inputs; k++)
+        if (v->inputs[k] < 0 || v->inputs[k] >= i) return vertex_error(v, i, "input out of topological order");
+    nf_kind kind = nf_graph_kind(g, i);
+    if (kind == NF_KIND_INPUT) return v->n_inputs == 0 ? NF_OK : vertex_error(v, i, "the input has inputs");
+    if (v->n_inputs < 1) return vertex_error(v, i, "has no input");
+    if ((kind == NF_KIND_LAYER || kind == NF_KIND_TRANSPARENT) && v->n_inputs != 1)
+        return vertex_error(v, i, "takes exactly one input");
+    return NF_OK;
+}
+
+static nf_status check_head(const nf_graph *g)
 {
     if (g->n < 2) return nf_fail(NF_ERR_GRAPH, "the graph has no vertex besides its input");
     if (g->v[0].op != NF_OP_INPUT) return nf_fail(NF_ERR_GRAPH, "vertex 0 is not the input");
-    for (int i = 0; i < g->n; i++) {
+    return NF_OK;
+}
+
+nf_status nf_graph_derive(nf_graph *g)
+{
+    nf_status st = check_head(g);
+    for (int i = 0; i < g->n && !st; i++) {
         nf_vertex *v = &g->v[i];
-        nf_status st;
-        if (i > 0 && v->op == NF_OP_INPUT) return vertex_error(v, i, "a second input vertex");
-        if ((st = check_inputs(g, i)) || (st = check_attr(v, i)) || (st = check_sizes(g, i))) return st;
-        const nf_op_def *d = nf_op_def_of(v->op);
-        int in_h = i ? g->v[v->inputs[0]].h : g->in_h, in_w = i ? g->v[v->inputs[0]].w : g->in_w;
-        v->h = in_h; v->w = in_w;
-        if (d->shape && (st = d->shape(v, in_h, in_w, &v->h, &v->w))) return st;
-        if (v->h < 1 || v->w < 1) return vertex_error(v, i, "spatial size shrinks below 1x1");
+        if ((st = check_structure(g, i))) break;
+        rule_sizes(g, i, &v->nin, &v->nout);
+        if ((st = rule_shape(g, i, &v->h, &v->w))) break;
     }
+    return st;
+}
+
+nf_status nf_graph_validate(const nf_graph *g)
+{
+    nf_status st = check_head(g);
+    for (int i = 0; i < g->n && !st; i++) {
+        const nf_vertex *v = &g->v[i];
+        if ((st = check_structure(g, i)) || (st = check_attr(v, i))) break;
+        for (int k = 1; k < v->n_inputs; k++)
+            if (g->v[v->inputs[k]].h != g->v[v->inputs[0]].h || g->v[v->inputs[k]].w != g->v[v->inputs[0]].w)
+                return vertex_error(v, i, "inputs differ in spatial size");
+        st = check_sizes(g, i);
+    }
+    if (st) return st;
     for (int i = 1; i < g->n - 1; i++)
         if (nf_graph_consumers(g, i, NULL) == 0) return vertex_error(&g->v[i], i, "its output is never used");
     const nf_vertex *out = &g->v[g->n - 1];
     if (out->h != 1 || out->w != 1) return vertex_error(out, g->n - 1, "the output must be 1x1 (end with gap or dense after it)");
     return NF_OK;
+}
+
+nf_status nf_graph_check(nf_graph *g)
+{
+    nf_status st = nf_graph_derive(g);
+    return st ? st : nf_graph_validate(g);
 }
 
 /* ==== laying out the buffers ============================================= */

@@ -144,10 +144,19 @@ int nf_graph_unary(nf_graph *g, nf_op op, int input); /* maxpool, avgpool, gap, 
 
 /* ---- checking and laying out ------------------------------------------- */
 
-/* Recomputes nin, nout of derived vertices, and h, w of every vertex, and
- * checks every rule: topological order, input counts, size relations of
- * every kind, spatial sizes agreeing at concat and add, a 1x1 output.
- * Returns NF_ERR_GRAPH with the offending vertex named in the detail. */
+/* Recomputes nin (every vertex), nout (every vertex but a layer) and h, w
+ * from the producers. Checks only what it needs to read them (known op,
+ * input counts, topological order; a shape the op can make): NF_ERR_GRAPH. */
+nf_status nf_graph_derive(nf_graph *g);
+
+/* Checks every rule on a graph whose sizes are derived, changing nothing:
+ * topological order, input counts, attributes, size relations of every
+ * kind (NF_ERR_GRAPH "not derived" when nin, nout, h or w disagree with
+ * them), spatial sizes agreeing at concat and add, every vertex used, a
+ * 1x1 output. NF_ERR_GRAPH with the offending vertex named in the detail. */
+nf_status nf_graph_validate(const nf_graph *g);
+
+/* nf_graph_derive, then nf_graph_validate. */
 nf_status nf_graph_check(nf_graph *g);
 
 /* Checks g and counts the floats its buffers need, allocating nothing. */

@@ -13,7 +13,7 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2 -march=native
-CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fopenmp -D_DEFAULT_SOURCE -I. -MMD -MP
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fopenmp -D_DEFAULT_SOURCE -I. -MMD -MP
 LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -lm -fopenmp
 
 LIB_SRC   := $(wildcard engine/*.c engine/ops/*.c nas/*.c datasets/*.c app/*.c)

@@ -104,8 +104,6 @@ void nf_graph_touch(nf_graph *g) { g->shape_version = atomic_fetch_add(&shape_ve
 
 /* ==== appending vertices ================================================= */
 
-#define NF_UNSET ((size_t)-1)
-
 nf_status nf_graph_append(nf_graph *g, nf_op op, const nf_attr *attr, int nout,
                           const int *inputs, int n_inputs, int *index)
 {
@@ -130,7 +128,7 @@ nf_status nf_graph_append(nf_graph *g, nf_op op, const nf_attr *attr, int nout,
     v->attr = attr ? *attr : nf_attr_default();
     v->nout = nout;
     v->nin = n_inputs ? g->v[inputs[0]].nout : nout;
-    v->param_off = v->state_off = v->value_off = NF_UNSET;
+    v->param_off = v->state_off = v->value_off = NF_GRAPH_NO_SLICE;
     if (index) *index = g->n;
     g->n++;
     nf_graph_touch(g);
@@ -330,7 +328,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
         nf_vertex *v = &g->v[i];
         const nf_op_def *d = nf_op_def_of(v->op);
         size_t np = op_count(d->n_param, v), ns = op_count(d->n_state, v);
-        int kept = v->param_off != NF_UNSET && v->n_param == np && v->n_state == ns;
+        int kept = v->param_off != NF_GRAPH_NO_SLICE && v->n_param == np && v->n_state == ns;
         if (kept) {
             memcpy(param + po, g->param + v->param_off, np * sizeof(float));
             memcpy(m1 + po, g->moment1 + v->param_off, np * sizeof(float));
@@ -339,7 +337,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
         } else if (d->init) {
             d->init(v, param + po, state + so, rng);
         }
-        int kept_value = v->value_off != NF_UNSET && v->value_off + v->nout <= g->n_value && kept;
+        int kept_value = v->value_off != NF_GRAPH_NO_SLICE && v->value_off + v->nout <= g->n_value && kept;
         for (int k = 0; k < v->nout; k++) value[vo + k] = kept_value ? g->value[v->value_off + k] : -1.0f;
         v->param_off = po; v->n_param = np; po += np;
         v->state_off = so; v->n_state = ns; so += ns;
@@ -360,7 +358,7 @@ nf_status nf_graph_set_identity(nf_graph *g, int index)
     const nf_op_def *d = nf_op_def_of(v->op);
     if (!d->identity || v->nin != v->nout)
         return vertex_error(v, index, "only a conv2d or dense with as many outputs as inputs can be an identity");
-    if (v->param_off == NF_UNSET) return vertex_error(v, index, "has no parameters yet (call nf_graph_layout)");
+    if (v->param_off == NF_GRAPH_NO_SLICE) return vertex_error(v, index, "has no parameters yet (call nf_graph_layout)");
     d->identity(v, g->param + v->param_off);
     return NF_OK;
 }

@@ -69,6 +69,10 @@ typedef struct nf_attr {
     float eps;      /* batchnorm: added to the variance (1e-5) */
 } nf_attr;
 
+/* param_off, state_off and value_off of a vertex that has no slice of the
+ * buffers yet (appended or inserted, not laid out). */
+#define NF_GRAPH_NO_SLICE ((size_t)-1)
+
 typedef struct nf_vertex {
     nf_op op;          /* what it computes; its kind follows from the op */
     int id;            /* unique in the graph, never reused; survives insertions and removals */
@@ -78,7 +82,8 @@ typedef struct nf_vertex {
     int nout;          /* channels (neurons) out */
     nf_attr attr;      /* op attributes */
     int h, w;          /* output spatial size, set by nf_graph_check */
-    size_t param_off;  /* first float of this vertex in the param/grad/moment buffers */
+    size_t param_off;  /* first float of this vertex in the param/grad/moment buffers
+                          (NF_GRAPH_NO_SLICE, like state_off and value_off, until laid out) */
     size_t n_param;    /* floats it owns there */
     size_t state_off;  /* first float in the state buffer */
     size_t n_state;    /* floats it owns there */

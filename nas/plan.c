@@ -173,27 +173,19 @@ static nf_status acc_setup(builder *b, int ncol)
 
 /* ==== groups ============================================================== */
 
+static int view_n_inputs(const void *ctx, int i) { return vin_count(ctx, i); }
+static int view_input(const void *ctx, int i, int k) { return vin(ctx, i, k); }
+static int view_shares(const void *ctx, int i) { return shares(ctx, i); }
+
 static nf_status make_groups(builder *b)
 {
     const nf_graph *g = b->g;
-    nf_uf u;
-    nf_status st = nf_uf_init(&u, b->nv);
-    if (st) return st;
-    for (int i = 1; i < b->nv; i++)
-        if (shares(b, i))
-            for (int k = 0; k < vin_count(b, i); k++) nf_uf_union(&u, i, vin(b, i, k));
     b->cls = malloc((size_t)b->nv * sizeof *b->cls);
-    int *num = malloc((size_t)b->nv * sizeof *num);
-    if (!b->cls || !num) { free(num); nf_uf_free(&u); return nf_fail(NF_ERR_NOMEM, "cannot number groups"); }
-    int count = 0;
-    for (int i = 0; i < b->nv; i++) num[i] = -1;
-    for (int i = 0; i < b->nv; i++) {
-        int r = nf_uf_find(&u, i);
-        if (num[r] < 0) num[r] = count++;
-        b->cls[i] = num[r];
-    }
-    free(num);
-    nf_uf_free(&u);
+    if (!b->cls) return nf_fail(NF_ERR_NOMEM, "cannot number groups");
+    nf_groups_view view = {.n = b->nv, .n_inputs = view_n_inputs, .input = view_input, .shares = view_shares, .ctx = b};
+    int count;
+    nf_status st = nf_groups_of(&view, b->cls, &count);
+    if (st) return st;
     b->ngr = count;
     b->gr = calloc((size_t)count, sizeof *b->gr);
     if (!b->gr) return nf_fail(NF_ERR_NOMEM, "cannot allocate %d groups", count);

@@ -14,8 +14,22 @@
 #define REF_ONE (-1)
 #define REF_ZERO (-2)
 
+/* Objective values of harmful neurons: below every rescaled positive value
+ * ([0.1, 1]), a non-finite one far below, so they go first. */
 #define VAL_NEGATIVE (-1.0)
 #define VAL_NONFINITE (-10.0)
+
+/* Columns a program can have: per group in it, its n keep columns and at
+ * most COLS_PER_GROUP more (an insertion count, the two deviation columns
+ * over and under, one spare); COLS_FIXED more overall (the largest
+ * deviation, spares). The bound sizes the row accumulator before building. */
+#define COLS_PER_GROUP 4
+#define COLS_FIXED 8
+
+/* Upper bound of a new-neuron count, beyond the sizes and targets of the
+ * groups in the program: GLPK's bound tightening needs finite bounds, and
+ * no useful plan adds more than the program's neurons plus this. */
+#define NEW_SLACK 16
 
 nf_plan_params nf_plan_defaults(void)
 {
@@ -571,11 +585,11 @@ static nf_status builder_init(builder *b, const nf_graph *g, const nf_plan_reque
 /* Builds the program (soft: targets as penalised deviations). */
 static nf_status build(builder *b)
 {
-    int bound = 8;
-    b->max_new = 16;
+    int bound = COLS_FIXED;
+    b->max_new = NEW_SLACK;
     for (int c = 0; c < b->ngr; c++)
         if (b->gr[c].prog) {
-            bound += b->gr[c].n + 4;
+            bound += b->gr[c].n + COLS_PER_GROUP;
             b->max_new += b->gr[c].n + (b->gr[c].target > 0 ? b->gr[c].target : 0);
         }
     if (b->r->edit == NF_PLAN_EDIT_CONCAT_INSERT) b->max_new += b->g->v[b->r->from].nout;

@@ -124,6 +124,12 @@ static int find_part(char *out, const char *dir, const char *prefix, const char 
     return 0;
 }
 
+static int is_train_images(const char *name)
+{
+    const char *hit = strstr(name, "train-images-idx3-ubyte");
+    return hit && (!hit[23] || !strcmp(hit + 23, ".gz"));
+}
+
 /* The prefix before "train-images-idx3-ubyte" of the one IDX data set in dir. */
 static nf_status find_prefix(const char *dir, char *prefix)
 {
@@ -132,8 +138,8 @@ static nf_status find_prefix(const char *dir, char *prefix)
     if (st) return st;
     int found = 0;
     for (int i = 0; i < files.count && !st; i++) {
+        if (!is_train_images(files.name[i])) continue;
         const char *hit = strstr(files.name[i], "train-images-idx3-ubyte");
-        if (!hit || (hit[23] && strcmp(hit + 23, ".gz"))) continue;
         size_t len = (size_t)(hit - files.name[i]);
         if (found && (strlen(prefix) != len || strncmp(prefix, files.name[i], len)))
             st = nf_fail(NF_ERR_FORMAT, "%s: holds several IDX data sets (%strain-... and %.*strain-...); "
@@ -235,12 +241,6 @@ nf_status nf_ds_load_idx_file(const char *images, nf_dataset **out)
 }
 
 /* ---- the format descriptor ---- */
-
-static int is_train_images(const char *name)
-{
-    const char *hit = strstr(name, "train-images-idx3-ubyte");
-    return hit && (!hit[23] || !strcmp(hit + 23, ".gz"));
-}
 
 static nf_status probe_dir(const char *dir, char *where, int *found)
 {

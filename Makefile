@@ -13,7 +13,7 @@
 CC      ?= gcc
 BUILD   ?= build
 OPT     ?= -O2 -march=native
-CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
+CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags plplot 2>/dev/null)
 LDLIBS  += -lopenblas -lglpk -lsqlite3 -linih -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
 
@@ -65,7 +65,11 @@ $(NASFIT): $(BUILD)/app/main.o $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS) -lcmocka $(TEST_LDFLAGS)
+
+# tests/test_faults.c fails the library's Nth allocation: its link sends
+# every allocator call of the library through the test's wrappers.
+$(BUILD)/tests/test_faults: TEST_LDFLAGS = -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=strdup
 
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)

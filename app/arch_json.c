@@ -400,13 +400,13 @@ nf_status nf_arch_from_json(const char *json, const char *source_name, nf_rng *r
 
 nf_status nf_arch_load(const char *path, nf_rng *rng, nf_graph **out)
 {
-    unsigned char *text;
+    unsigned char *bytes;
     size_t len;
     *out = NULL;
-    nf_status st = nf_file_read(path, &text, &len);
+    nf_status st = nf_file_read(path, &bytes, &len);
     if (st) return st;
-    if (strlen((char *)text) != len) st = nf_fail(NF_ERR_FORMAT, "%s: holds a NUL byte; not JSON text", path);
-    else st = nf_arch_from_json((char *)text, path, rng, out);
-    free(text);
+    if (strlen((char *)bytes) != len) st = nf_fail(NF_ERR_FORMAT, "%s: holds a NUL byte; not JSON text", path);
+    else st = nf_arch_from_json((char *)bytes, path, rng, out);
+    free(bytes);
     return st;
 }

@@ -34,9 +34,8 @@ static void usage(FILE *f)
 static int parse_size(const char *s, nf_ds_load_options *load)
 {
     int h, w, used = 0;
-    if (sscanf(s, "%dx%d%n", &h, &w, &used) != 2 || s[used] || h < 1 || w < 1 || h > 65535 ||
-        w > 65535)
-        return 0;
+    /* The range (1..NF_DS_MAX_SIDE) is the loader's to check, with its message. */
+    if (sscanf(s, "%dx%d%n", &h, &w, &used) != 2 || s[used] || h < 1 || w < 1) return 0;
     load->height = h;
     load->width = w;
     return 1;

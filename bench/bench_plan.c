@@ -7,7 +7,11 @@
  *              blocks: one Δnout on the stem reaches four blocks
  *   mixed1000_allreach  the same with residual blocks only: one program
  *              spans the whole graph (the worst case)
- *   chain10000 a conv followed by 10,000 transparent vertices */
+ *   chain10000 a conv followed by 10,000 transparent vertices
+ *   dense200/300/500  DenseNet-like: every layer reads the concat of all
+ *              earlier layers' outputs, and every second layer is added
+ *              to the one before it, so add ties pull every group into
+ *              one program (issue 14: 500 vertices took 230-915 ms) */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -93,6 +97,26 @@ static nf_graph *chain10000(int *target)
     return finish(g, x);
 }
 
+/* A dense block of about `vertices` vertices (see the header). */
+static nf_graph *densenet(int vertices, int *target)
+{
+    nf_graph *g;
+    nf_graph_create(3, 8, 8, &g);
+    int *out = malloc((size_t)vertices * sizeof *out), n = 0;
+    out[n++] = *target = nf_graph_conv(g, 0, 8, 3, 1, 0);
+    while (g->n < vertices - 3) {
+        int in = n == 1 ? out[0] : -1;
+        if (n > 1) nf_graph_append(g, NF_OP_CONCAT, NULL, 0, out, n, &in);
+        int y = cbr(g, in, 4, 3);
+        if (n % 2 == 0 && n > 1) y = add2(g, y, out[n - 1]);
+        out[n++] = y;
+    }
+    int last = -1;
+    nf_graph_append(g, NF_OP_CONCAT, NULL, 0, out, n, &last);
+    free(out);
+    return finish(g, last);
+}
+
 static void bench(const char *name, nf_graph *g, int target, int delta, double goal_ms)
 {
     nf_plan_target t = {.vertex = target, .size = g->v[target].nout + delta};
@@ -141,5 +165,11 @@ int main(void)
     bench("mixed1000_allreach", g, t, 3, 100);
     g = chain10000(&t);
     bench("chain10000", g, t, 3, 1000);
+    g = densenet(200, &t);
+    bench("dense200", g, t, 3, 100);
+    g = densenet(300, &t);
+    bench("dense300", g, t, 3, 100);
+    g = densenet(500, &t);
+    bench("dense500", g, t, 3, 100);
     return 0;
 }

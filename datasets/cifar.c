@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "datasets/fsutil.h"
-#include "datasets/load.h"
+#include "datasets/format.h"
 #include "datasets/readfile.h"
 
 #define CIFAR_PIXELS 3072
@@ -167,3 +167,49 @@ nf_status nf_ds_load_cifar_dir(const char *dir, const nf_ds_load_options *opt, n
     if (st) nf_ds_pair_free(out);
     return st;
 }
+
+/* ---- the format descriptor ---- */
+
+static int is_batch(const char *name)
+{
+    return !strcmp(name, "test_batch.bin") || !strcmp(name, "train.bin") || is_train_batch(name);
+}
+
+/* *found = 1 when dir holds a CIFAR batch. */
+static nf_status holds_batches(const char *dir, int *found)
+{
+    nf_ds_names files;
+    *found = 0;
+    nf_status st = nf_ds_list_dir(dir, 0, &files);
+    if (st == NF_ERR_NOMEM) return st;
+    if (st) return NF_OK;
+    for (int i = 0; i < files.count && !*found; i++) *found = is_batch(files.name[i]);
+    nf_ds_names_free(&files);
+    return NF_OK;
+}
+
+/* The folders the CIFAR archives unpack to, so their parent may be named. */
+static const char *const archive_folders[2] = {"cifar-10-batches-bin", "cifar-100-binary"};
+
+static nf_status probe_dir(const char *dir, char *where, int *found)
+{
+    nf_status st = holds_batches(dir, found);
+    if (st || *found) { snprintf(where, NF_DS_PATH_MAX, "%s", dir); return st; }
+    for (int i = 0; i < 2 && !*found; i++)
+        if (!nf_ds_join(where, dir, archive_folders[i]) && nf_ds_is_dir(where) && (st = holds_batches(where, found)))
+            return st;
+    return NF_OK;
+}
+
+static int probe_file(const char *base) { return nf_ds_ends_with(base, ".bin"); }
+
+static nf_status load_file(const char *path, nf_ds_pair *out)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    int two = !strcmp(base, "train.bin") || !strcmp(base, "test.bin");
+    return nf_ds_load_cifar_file(path, two ? 2 : 1, &out->train);
+}
+
+const nf_ds_loader nf_ds_cifar_loader = {.name = "cifar", .probe_dir = probe_dir, .load_dir = nf_ds_load_cifar_dir,
+                                         .probe_file = probe_file, .load_file = load_file};

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "datasets/fsutil.h"
-#include "datasets/load.h"
+#include "datasets/format.h"
 #include "datasets/readfile.h"
 
 static const char *const fashion_names[10] = {
@@ -60,7 +60,7 @@ static nf_status read_idx(const char *path, int dims, uint8_t **buf, uint32_t di
     size_t len;
     nf_status st = nf_ds_read_file(path, buf, &len);
     if (!st) st = check_header(path, *buf, len, dims, dim);
-    if (!st && dims == 3 && (dim[1] > 65535 || dim[2] > 65535))
+    if (!st && dims == 3 && (dim[1] > NF_DS_MAX_SIDE || dim[2] > NF_DS_MAX_SIDE))
         st = nf_fail(NF_ERR_FORMAT, "%s: images of %ux%u are too large", path, dim[1], dim[2]);
     if (st) { free(*buf); *buf = NULL; }
     return st;
@@ -124,6 +124,12 @@ static int find_part(char *out, const char *dir, const char *prefix, const char 
     return 0;
 }
 
+static int is_train_images(const char *name)
+{
+    const char *hit = strstr(name, "train-images-idx3-ubyte");
+    return hit && (!hit[23] || !strcmp(hit + 23, ".gz"));
+}
+
 /* The prefix before "train-images-idx3-ubyte" of the one IDX data set in dir. */
 static nf_status find_prefix(const char *dir, char *prefix)
 {
@@ -132,8 +138,8 @@ static nf_status find_prefix(const char *dir, char *prefix)
     if (st) return st;
     int found = 0;
     for (int i = 0; i < files.count && !st; i++) {
+        if (!is_train_images(files.name[i])) continue;
         const char *hit = strstr(files.name[i], "train-images-idx3-ubyte");
-        if (!hit || (hit[23] && strcmp(hit + 23, ".gz"))) continue;
         size_t len = (size_t)(hit - files.name[i]);
         if (found && (strlen(prefix) != len || strncmp(prefix, files.name[i], len)))
             st = nf_fail(NF_ERR_FORMAT, "%s: holds several IDX data sets (%strain-... and %.*strain-...); "
@@ -233,3 +239,25 @@ nf_status nf_ds_load_idx_file(const char *images, nf_dataset **out)
     if (st) { nf_ds_destroy(*out); *out = NULL; }
     return st;
 }
+
+/* ---- the format descriptor ---- */
+
+static nf_status probe_dir(const char *dir, char *where, int *found)
+{
+    nf_ds_names files;
+    *found = 0;
+    nf_status st = nf_ds_list_dir(dir, 0, &files);
+    if (st == NF_ERR_NOMEM) return st;
+    if (st) return NF_OK; /* unreadable: not this format (the PNG loader reports it) */
+    for (int i = 0; i < files.count && !*found; i++) *found = is_train_images(files.name[i]);
+    nf_ds_names_free(&files);
+    snprintf(where, NF_DS_PATH_MAX, "%s", dir);
+    return NF_OK;
+}
+
+static int probe_file(const char *base) { return strstr(base, "images-idx3-ubyte") != NULL; }
+
+static nf_status load_file(const char *path, nf_ds_pair *out) { return nf_ds_load_idx_file(path, &out->train); }
+
+const nf_ds_loader nf_ds_idx_loader = {.name = "idx", .probe_dir = probe_dir, .load_dir = nf_ds_load_idx_dir,
+                                       .probe_file = probe_file, .load_file = load_file};

@@ -9,6 +9,11 @@
 #define NF_DS_LOAD_H
 
 #include "datasets/dataset.h"
+#include "engine/graph.h"
+
+/* The largest image side a loader accepts (PNG width or height, IDX rows
+ * or columns, a fixed crop size): the engine's limit, NF_IMAGE_MAX_SIDE. */
+#define NF_DS_MAX_SIDE NF_IMAGE_MAX_SIDE
 
 /* What the names "fashion-mnist", "" and NULL stand for. */
 #define NF_DS_DEFAULT_PATH "/usr/share/datasets/fashion-mnist"
@@ -42,25 +47,5 @@ typedef struct nf_ds_pair {
 nf_status nf_ds_load(const char *spec, const nf_ds_load_options *opt, nf_ds_pair *out);
 /* Frees both sets and zeroes the pair; NULL is a no-op. */
 void nf_ds_pair_free(nf_ds_pair *pair);
-
-/* The format loaders nf_ds_load dispatches to. */
-
-/* One IDX image file and its label file. n_classes 0 = decide from the
- * labels (10, or the largest label + 1 if larger); otherwise every label
- * must lie in [0, n_classes). */
-nf_status nf_ds_load_idx(const char *images, const char *labels, int n_classes, nf_dataset **out);
-/* The IDX files in dir (see nf_ds_load); Fashion-MNIST class names when the
- * directory's name says fashion, digits otherwise. */
-nf_status nf_ds_load_idx_dir(const char *dir, const nf_ds_load_options *opt, nf_ds_pair *out);
-/* One IDX images file (*images-idx3-ubyte[.gz]) and the labels file next to
- * it (the same name with labels-idx1), as nf_ds_load_idx_dir names classes. */
-nf_status nf_ds_load_idx_file(const char *images, nf_dataset **out);
-/* One CIFAR binary batch file; label_bytes 1 (CIFAR-10) or 2 (CIFAR-100:
- * coarse then fine label, the fine one is used). */
-nf_status nf_ds_load_cifar_file(const char *path, int label_bytes, nf_dataset **out);
-/* The CIFAR-10 or CIFAR-100 batches in dir. */
-nf_status nf_ds_load_cifar_dir(const char *dir, const nf_ds_load_options *opt, nf_ds_pair *out);
-/* A folder of PNG class folders (see nf_ds_load). */
-nf_status nf_ds_load_png_folder(const char *root, const nf_ds_load_options *opt, nf_ds_pair *out);
 
 #endif

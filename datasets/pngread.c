@@ -22,6 +22,7 @@ typedef struct reader {
     png_bytep *row_ptr;   /* height pointers into rows; owned */
     int width, height, color, channels; /* as decoded: channels 1..4 of 8 bits */
     char msg[256];        /* what libpng (or the reader) said went wrong */
+    int nomem;            /* the failure was one of our allocations */
 } reader;
 
 static void on_error(png_structp png, png_const_charp msg)
@@ -109,7 +110,10 @@ static int run(reader *r, int header_only)
     if (rowbytes != (size_t)w * r->channels) png_error(r->png, "unexpected row size after decoding");
     r->rows = malloc(rowbytes * h);
     r->row_ptr = malloc(h * sizeof *r->row_ptr);
-    if (!r->rows || !r->row_ptr) png_error(r->png, "out of memory");
+    if (!r->rows || !r->row_ptr) {
+        r->nomem = 1;
+        png_error(r->png, "out of memory");
+    }
     for (png_uint_32 y = 0; y < h; y++) r->row_ptr[y] = r->rows + y * rowbytes;
     png_read_image(r->png, r->row_ptr);
     png_read_end(r->png, NULL);
@@ -125,7 +129,9 @@ static nf_status open_and_run(reader *r, int header_only)
     r->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, r, on_error, on_warning);
     if (r->png) r->info = png_create_info_struct(r->png);
     if (!r->png || !r->info) return nf_fail(NF_ERR_NOMEM, "%s: cannot create a PNG reader", r->path);
-    if (run(r, header_only))
+    int failed = run(r, header_only);
+    if (failed && r->nomem) return nf_fail(NF_ERR_NOMEM, "%s: cannot allocate the decoded image", r->path);
+    if (failed)
         return nf_fail(NF_ERR_FORMAT, "%s: bad PNG (near offset %zu): %s", r->path, r->pos, r->msg);
     return NF_OK;
 }

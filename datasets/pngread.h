@@ -5,10 +5,11 @@
 
 #include <stdint.h>
 
+#include "engine/graph.h"
 #include "engine/status.h"
 
-/* Largest accepted width or height. */
-#define NF_DS_PNG_MAX_SIDE 8192
+/* Largest accepted width or height (libpng's user limit is set to it). */
+#define NF_DS_PNG_MAX_SIDE NF_IMAGE_MAX_SIDE
 
 typedef struct nf_png_header {
     int width, height;

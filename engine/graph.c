@@ -30,8 +30,9 @@ static nf_status reserve(nf_graph *g, int need)
 nf_status nf_graph_create(int c, int h, int w, nf_graph **out)
 {
     *out = NULL;
-    if (c < 1 || h < 1 || w < 1)
-        return nf_fail(NF_ERR_ARG, "input shape %dx%dx%d must be positive", c, h, w);
+    if (c < 1 || h < 1 || w < 1 || c > NF_IMAGE_MAX_CHANNELS || h > NF_IMAGE_MAX_SIDE || w > NF_IMAGE_MAX_SIDE)
+        return nf_fail(NF_ERR_ARG, "input shape %dx%dx%d must be positive, at most %d channels of %dx%d",
+                       c, h, w, NF_IMAGE_MAX_CHANNELS, NF_IMAGE_MAX_SIDE, NF_IMAGE_MAX_SIDE);
     nf_graph *g = calloc(1, sizeof *g);
     if (!g) return nf_fail(NF_ERR_NOMEM, "cannot allocate a graph");
     g->in_c = c; g->in_h = h; g->in_w = w;
@@ -104,8 +105,6 @@ void nf_graph_touch(nf_graph *g) { g->shape_version = atomic_fetch_add(&shape_ve
 
 /* ==== appending vertices ================================================= */
 
-#define NF_UNSET ((size_t)-1)
-
 nf_status nf_graph_append(nf_graph *g, nf_op op, const nf_attr *attr, int nout,
                           const int *inputs, int n_inputs, int *index)
 {
@@ -130,7 +129,7 @@ nf_status nf_graph_append(nf_graph *g, nf_op op, const nf_attr *attr, int nout,
     v->attr = attr ? *attr : nf_attr_default();
     v->nout = nout;
     v->nin = n_inputs ? g->v[inputs[0]].nout : nout;
-    v->param_off = v->state_off = v->value_off = NF_UNSET;
+    v->param_off = v->state_off = v->value_off = NF_GRAPH_NO_SLICE;
     if (index) *index = g->n;
     g->n++;
     nf_graph_touch(g);
@@ -182,40 +181,43 @@ static nf_status vertex_error(const nf_vertex *v, int index, const char *what)
     return nf_fail(NF_ERR_GRAPH, "vertex %d (id %d, %s): %s", index, v->id, nf_op_name(v->op), what);
 }
 
-static nf_status check_inputs(const nf_graph *g, int i)
+/* The sizes the kind's rule gives vertex i from its producers: nin, and
+ * nout for every kind but a layer (whose nout is its own). */
+static void rule_sizes(const nf_graph *g, int i, int *nin, int *nout)
 {
     const nf_vertex *v = &g->v[i];
     nf_kind kind = nf_graph_kind(g, i);
-    if (kind == NF_KIND_INPUT) return v->n_inputs == 0 ? NF_OK : vertex_error(v, i, "the input has inputs");
-    if (v->n_inputs < 1) return vertex_error(v, i, "has no input");
-    if ((kind == NF_KIND_LAYER || kind == NF_KIND_TRANSPARENT) && v->n_inputs != 1)
-        return vertex_error(v, i, "takes exactly one input");
-    for (int k = 0; k < v->n_inputs; k++) {
-        if (v->inputs[k] < 0 || v->inputs[k] >= i) return vertex_error(v, i, "input out of topological order");
-        if (g->v[v->inputs[k]].h != g->v[v->inputs[0]].h || g->v[v->inputs[k]].w != g->v[v->inputs[0]].w)
-            return vertex_error(v, i, "inputs differ in spatial size");
-    }
-    return NF_OK;
+    if (kind == NF_KIND_INPUT) { *nin = *nout = g->in_c; return; }
+    int first = g->v[v->inputs[0]].nout, sum = 0;
+    for (int k = 0; k < v->n_inputs; k++) sum += g->v[v->inputs[k]].nout;
+    *nin = kind == NF_KIND_CONCAT ? sum : first;
+    *nout = kind == NF_KIND_LAYER ? v->nout : *nin;
 }
 
-/* Derives nin and nout from the producers and checks the kind's size rule. */
-static nf_status check_sizes(nf_graph *g, int i)
+/* The output size the op gives vertex i from its first producer's. */
+static nf_status rule_shape(const nf_graph *g, int i, int *h, int *w)
 {
-    nf_vertex *v = &g->v[i];
-    nf_kind kind = nf_graph_kind(g, i);
-    if (kind == NF_KIND_INPUT) {
-        v->nin = v->nout = g->in_c;
-        return NF_OK;
-    }
-    int first = g->v[v->inputs[0]].nout, sum = 0;
-    for (int k = 0; k < v->n_inputs; k++) {
-        int n = g->v[v->inputs[k]].nout;
-        sum += n;
-        if (kind == NF_KIND_ADD && n != first) return vertex_error(v, i, "inputs of an add differ in size");
-    }
-    v->nin = kind == NF_KIND_CONCAT ? sum : first;
-    if (kind != NF_KIND_LAYER) v->nout = v->nin;
+    const nf_vertex *v = &g->v[i];
+    int in_h = i ? g->v[v->inputs[0]].h : g->in_h, in_w = i ? g->v[v->inputs[0]].w : g->in_w;
+    *h = in_h; *w = in_w;
+    const nf_op_def *d = nf_op_def_of(v->op);
+    return d->shape ? d->shape(v, in_h, in_w, h, w) : NF_OK;
+}
+
+static nf_status check_sizes(const nf_graph *g, int i)
+{
+    const nf_vertex *v = &g->v[i];
+    if (nf_graph_kind(g, i) == NF_KIND_ADD)
+        for (int k = 1; k < v->n_inputs; k++)
+            if (g->v[v->inputs[k]].nout != g->v[v->inputs[0]].nout) return vertex_error(v, i, "inputs of an add differ in size");
+    int nin, nout, h, w;
+    rule_sizes(g, i, &nin, &nout);
+    if (v->nin != nin || v->nout != nout) return vertex_error(v, i, "sizes not derived (call nf_graph_derive)");
     if (v->nout < 1) return vertex_error(v, i, "has no output neuron");
+    nf_status st = rule_shape(g, i, &h, &w);
+    if (st) return st;
+    if (h < 1 || w < 1) return vertex_error(v, i, "spatial size shrinks below 1x1");
+    if (v->h != h || v->w != w) return vertex_error(v, i, "spatial size not derived (call nf_graph_derive)");
     return NF_OK;
 }
 
@@ -232,26 +234,64 @@ static nf_status check_attr(const nf_vertex *v, int i)
     return NF_OK;
 }
 
-nf_status nf_graph_check(nf_graph *g)
+/* The vertex's op and input list are usable (what deriving needs). */
+static nf_status check_structure(const nf_graph *g, int i)
+{
+    const nf_vertex *v = &g->v[i];
+    if ((unsigned)v->op >= NF_OP_COUNT) return nf_fail(NF_ERR_GRAPH, "vertex %d: unknown op %d", i, (int)v->op);
+    if (i > 0 && v->op == NF_OP_INPUT) return vertex_error(v, i, "a second input vertex");
+    for (int k = 0; k < v->n_inputs; k++)
+        if (v->inputs[k] < 0 || v->inputs[k] >= i) return vertex_error(v, i, "input out of topological order");
+    nf_kind kind = nf_graph_kind(g, i);
+    if (kind == NF_KIND_INPUT) return v->n_inputs == 0 ? NF_OK : vertex_error(v, i, "the input has inputs");
+    if (v->n_inputs < 1) return vertex_error(v, i, "has no input");
+    if ((kind == NF_KIND_LAYER || kind == NF_KIND_TRANSPARENT) && v->n_inputs != 1)
+        return vertex_error(v, i, "takes exactly one input");
+    return NF_OK;
+}
+
+static nf_status check_head(const nf_graph *g)
 {
     if (g->n < 2) return nf_fail(NF_ERR_GRAPH, "the graph has no vertex besides its input");
     if (g->v[0].op != NF_OP_INPUT) return nf_fail(NF_ERR_GRAPH, "vertex 0 is not the input");
-    for (int i = 0; i < g->n; i++) {
+    return NF_OK;
+}
+
+nf_status nf_graph_derive(nf_graph *g)
+{
+    nf_status st = check_head(g);
+    for (int i = 0; i < g->n && !st; i++) {
         nf_vertex *v = &g->v[i];
-        nf_status st;
-        if (i > 0 && v->op == NF_OP_INPUT) return vertex_error(v, i, "a second input vertex");
-        if ((st = check_inputs(g, i)) || (st = check_attr(v, i)) || (st = check_sizes(g, i))) return st;
-        const nf_op_def *d = nf_op_def_of(v->op);
-        int in_h = i ? g->v[v->inputs[0]].h : g->in_h, in_w = i ? g->v[v->inputs[0]].w : g->in_w;
-        v->h = in_h; v->w = in_w;
-        if (d->shape && (st = d->shape(v, in_h, in_w, &v->h, &v->w))) return st;
-        if (v->h < 1 || v->w < 1) return vertex_error(v, i, "spatial size shrinks below 1x1");
+        if ((st = check_structure(g, i))) break;
+        rule_sizes(g, i, &v->nin, &v->nout);
+        if ((st = rule_shape(g, i, &v->h, &v->w))) break;
     }
+    return st;
+}
+
+nf_status nf_graph_validate(const nf_graph *g)
+{
+    nf_status st = check_head(g);
+    for (int i = 0; i < g->n && !st; i++) {
+        const nf_vertex *v = &g->v[i];
+        if ((st = check_structure(g, i)) || (st = check_attr(v, i))) break;
+        for (int k = 1; k < v->n_inputs; k++)
+            if (g->v[v->inputs[k]].h != g->v[v->inputs[0]].h || g->v[v->inputs[k]].w != g->v[v->inputs[0]].w)
+                return vertex_error(v, i, "inputs differ in spatial size");
+        st = check_sizes(g, i);
+    }
+    if (st) return st;
     for (int i = 1; i < g->n - 1; i++)
         if (nf_graph_consumers(g, i, NULL) == 0) return vertex_error(&g->v[i], i, "its output is never used");
     const nf_vertex *out = &g->v[g->n - 1];
     if (out->h != 1 || out->w != 1) return vertex_error(out, g->n - 1, "the output must be 1x1 (end with gap or dense after it)");
     return NF_OK;
+}
+
+nf_status nf_graph_check(nf_graph *g)
+{
+    nf_status st = nf_graph_derive(g);
+    return st ? st : nf_graph_validate(g);
 }
 
 /* ==== laying out the buffers ============================================= */
@@ -290,7 +330,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
         nf_vertex *v = &g->v[i];
         const nf_op_def *d = nf_op_def_of(v->op);
         size_t np = op_count(d->n_param, v), ns = op_count(d->n_state, v);
-        int kept = v->param_off != NF_UNSET && v->n_param == np && v->n_state == ns;
+        int kept = v->param_off != NF_GRAPH_NO_SLICE && v->n_param == np && v->n_state == ns;
         if (kept) {
             memcpy(param + po, g->param + v->param_off, np * sizeof(float));
             memcpy(m1 + po, g->moment1 + v->param_off, np * sizeof(float));
@@ -300,7 +340,7 @@ nf_status nf_graph_layout(nf_graph *g, nf_rng *rng)
         } else if (d->init) {
             d->init(v, param + po, state + so, rng);
         }
-        int kept_value = v->value_off != NF_UNSET && v->value_off + v->nout <= g->n_value && kept;
+        int kept_value = v->value_off != NF_GRAPH_NO_SLICE && v->value_off + v->nout <= g->n_value && kept;
         for (int k = 0; k < v->nout; k++) value[vo + k] = kept_value ? g->value[v->value_off + k] : -1.0f;
         v->param_off = po; v->n_param = np; po += np;
         v->state_off = so; v->n_state = ns; so += ns;
@@ -321,7 +361,7 @@ nf_status nf_graph_set_identity(nf_graph *g, int index)
     const nf_op_def *d = nf_op_def_of(v->op);
     if (!d->identity || v->nin != v->nout)
         return vertex_error(v, index, "only a conv2d or dense with as many outputs as inputs can be an identity");
-    if (v->param_off == NF_UNSET) return vertex_error(v, index, "has no parameters yet (call nf_graph_layout)");
+    if (v->param_off == NF_GRAPH_NO_SLICE) return vertex_error(v, index, "has no parameters yet (call nf_graph_layout)");
     d->identity(v, g->param + v->param_off);
     return NF_OK;
 }
@@ -332,13 +372,13 @@ nf_kind nf_graph_kind(const nf_graph *g, int index) { return nf_op_def_of(g->v[i
 
 const char *nf_op_name(nf_op op)
 {
-    return (unsigned)op < NF_OP_COUNT ? nf_op_def_of(op)->name : "unknown";
+    return (unsigned)op < NF_OP_COUNT && nf_op_def_of(op) ? nf_op_def_of(op)->name : "unknown";
 }
 
 const char *nf_act_name(nf_act act)
 {
     static const char *const names[NF_ACT_COUNT] = {"identity", "relu", "leaky_relu", "elu", "selu", "sigmoid", "tanh"};
-    return (unsigned)act < NF_ACT_COUNT ? names[act] : "unknown";
+    return (unsigned)act < NF_ACT_COUNT && names[act] ? names[act] : "unknown";
 }
 
 int nf_graph_find(const nf_graph *g, int id)

@@ -69,6 +69,10 @@ typedef struct nf_attr {
     float eps;      /* batchnorm: added to the variance (1e-5) */
 } nf_attr;
 
+/* param_off, state_off and value_off of a vertex that has no slice of the
+ * buffers yet (appended or inserted, not laid out). */
+#define NF_GRAPH_NO_SLICE ((size_t)-1)
+
 typedef struct nf_vertex {
     nf_op op;          /* what it computes; its kind follows from the op */
     int id;            /* unique in the graph, never reused; survives insertions and removals */
@@ -78,7 +82,8 @@ typedef struct nf_vertex {
     int nout;          /* channels (neurons) out */
     nf_attr attr;      /* op attributes */
     int h, w;          /* output spatial size, set by nf_graph_check */
-    size_t param_off;  /* first float of this vertex in the param/grad/moment buffers */
+    size_t param_off;  /* first float of this vertex in the param/grad/moment buffers
+                          (NF_GRAPH_NO_SLICE, like state_off and value_off, until laid out) */
     size_t n_param;    /* floats it owns there */
     size_t state_off;  /* first float in the state buffer */
     size_t n_state;    /* floats it owns there */
@@ -111,6 +116,15 @@ typedef struct nf_graph {
     float *value;      /* neuron value per output neuron (EMA of |act x grad|); <0: never measured */
 } nf_graph;
 
+/* The largest input image: sides of NF_IMAGE_MAX_SIDE pixels (one float
+ * plane of 8192 x 8192 is 256 MiB per image and channel, beyond what one
+ * candidate may hold in training; it is also libpng's limit as the loader
+ * sets it) and NF_IMAGE_MAX_CHANNELS channels (far beyond any image
+ * format; it bounds what a damaged serialised graph can ask for). The data
+ * set loaders, the serialiser and nf_graph_create share them. */
+#define NF_IMAGE_MAX_SIDE 8192
+#define NF_IMAGE_MAX_CHANNELS 4096
+
 /* ---- building ---------------------------------------------------------- */
 
 /* Creates a graph holding only the input vertex for c x h x w images. */
@@ -141,10 +155,19 @@ int nf_graph_unary(nf_graph *g, nf_op op, int input); /* maxpool, avgpool, gap, 
 
 /* ---- checking and laying out ------------------------------------------- */
 
-/* Recomputes nin, nout of derived vertices, and h, w of every vertex, and
- * checks every rule: topological order, input counts, size relations of
- * every kind, spatial sizes agreeing at concat and add, a 1x1 output.
- * Returns NF_ERR_GRAPH with the offending vertex named in the detail. */
+/* Recomputes nin (every vertex), nout (every vertex but a layer) and h, w
+ * from the producers. Checks only what it needs to read them (known op,
+ * input counts, topological order; a shape the op can make): NF_ERR_GRAPH. */
+nf_status nf_graph_derive(nf_graph *g);
+
+/* Checks every rule on a graph whose sizes are derived, changing nothing:
+ * topological order, input counts, attributes, size relations of every
+ * kind (NF_ERR_GRAPH "not derived" when nin, nout, h or w disagree with
+ * them), spatial sizes agreeing at concat and add, every vertex used, a
+ * 1x1 output. NF_ERR_GRAPH with the offending vertex named in the detail. */
+nf_status nf_graph_validate(const nf_graph *g);
+
+/* nf_graph_derive, then nf_graph_validate. */
 nf_status nf_graph_check(nf_graph *g);
 
 /* Checks g and counts the floats its buffers need, allocating nothing. */

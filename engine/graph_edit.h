@@ -10,10 +10,6 @@
 
 #include "engine/graph.h"
 
-/* param_off/state_off/value_off of a vertex that has no slice yet (the
- * value graph.c uses internally). */
-#define NF_GRAPH_NO_SLICE ((size_t)-1)
-
 /* Inserts a new vertex computing op at index `at` (1 <= at <= g->n); the
  * vertices from `at` on move up one and every reference to them follows.
  * Every input must be < at. nout as in nf_graph_append (layers only; for

@@ -1,5 +1,5 @@
 /* Ready-made graphs: the reference CNN that the PyTorch comparison uses
- * (shared/bench/torch_reference.py), and a seed network for searches. */
+ * (shared/bench/torch_reference.py). */
 #ifndef NF_MODELS_H
 #define NF_MODELS_H
 

@@ -1,6 +1,5 @@
 #include "engine/op.h"
 
-#include <assert.h>
 #include <string.h>
 
 const nf_op_def *const nf_op_table[NF_OP_COUNT] = {
@@ -42,5 +41,29 @@ void nf_op_bias_grad(const nf_tensor *dy, float *db)
     }
 }
 
-static_assert(sizeof nf_op_table / sizeof nf_op_table[0] == NF_OP_COUNT,
-              "the op table must cover every nf_op");
+/* What every op must define, by kind: the table is declared with
+ * NF_OP_COUNT entries, so a forgotten op is a NULL entry that compiles;
+ * this check (run by tests/test_ops.c) is what catches it. */
+static const char *missing_of(const nf_op_def *d)
+{
+    if (!d) return "its table entry";
+    if (!d->name || !d->name[0]) return "a name";
+    if (d->kind == NF_KIND_INPUT) return NULL;
+    if (!d->forward || !d->backward) return "forward and backward";
+    if (d->kind == NF_KIND_LAYER && (!d->n_param || !d->init || !d->identity || !d->param_blocks))
+        return "n_param, init, identity and param_blocks (a layer)";
+    if (d->n_param && !d->param_blocks) return "param_blocks (it has parameters)";
+    if (d->n_state && !d->state_blocks) return "state_blocks (it has state)";
+    return NULL;
+}
+
+nf_status nf_op_table_check(void)
+{
+    for (int op = 0; op < NF_OP_COUNT; op++) {
+        const char *missing = missing_of(nf_op_table[op]);
+        if (missing) return nf_fail(NF_ERR_GRAPH, "op %d (%s) lacks %s", op, nf_op_table[op] && nf_op_table[op]->name ? nf_op_table[op]->name : "?", missing);
+        if (op == NF_OP_INPUT ? nf_op_table[op]->kind != NF_KIND_INPUT : nf_op_table[op]->kind == NF_KIND_INPUT)
+            return nf_fail(NF_ERR_GRAPH, "op %d (%s): only the input op has the input kind", op, nf_op_table[op]->name);
+    }
+    return NF_OK;
+}

@@ -1,8 +1,8 @@
 /* The op table: what each op contributes to the engine.
  *
  * One file per op (engine/ops/<name>.c) defines one nf_op_def; the table in
- * engine/op.c indexes them by nf_op and a static_assert checks it covers
- * NF_OP_COUNT. A NULL function pointer means "nothing to do" (no
+ * engine/op.c indexes them by nf_op and nf_op_table_check() (run by the
+ * tests) checks every entry is there with what its kind needs. A NULL function pointer means "nothing to do" (no
  * parameters, no saved data, ...). Adding a layer kind is one file and one
  * table entry. */
 #ifndef NF_OP_H
@@ -101,6 +101,11 @@ typedef struct nf_op_def {
 } nf_op_def;
 
 extern const nf_op_def *const nf_op_table[NF_OP_COUNT];
+
+/* NF_ERR_GRAPH naming the first op whose table entry is missing or lacks a
+ * function its kind needs (forward, backward; a layer's n_param, init,
+ * identity, param_blocks; state_blocks with state). */
+nf_status nf_op_table_check(void);
 
 /* For a backward that can only add into dx[k]: zeroes dx[k] first when it
  * is to be overwritten. */

@@ -5,12 +5,15 @@
 
 static const char *const names[NF_OPTIM_COUNT] = {"sgd", "momentum", "nesterov", "adam", "adamw"};
 
-const char *nf_optim_name(nf_optim_kind kind) { return (unsigned)kind < NF_OPTIM_COUNT ? names[kind] : "unknown"; }
+const char *nf_optim_name(nf_optim_kind kind)
+{
+    return (unsigned)kind < NF_OPTIM_COUNT && names[kind] ? names[kind] : "unknown";
+}
 
 nf_optim_kind nf_optim_parse(const char *name)
 {
     for (int k = 0; k < NF_OPTIM_COUNT; k++)
-        if (!strcmp(name, names[k])) return (nf_optim_kind)k;
+        if (names[k] && !strcmp(name, names[k])) return (nf_optim_kind)k;
     return NF_OPTIM_COUNT;
 }
 

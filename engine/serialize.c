@@ -56,6 +56,9 @@ static void get_floats(nf_reader *r, float *dst, size_t expected, const char *wh
     for (size_t i = 0; i < expected && !r->st; i++) dst[i] = nf_get_f32(r, what);
 }
 
+/* A stored vertex takes at least its op, id, nout and input count, 4 bytes each. */
+#define VERTEX_MIN_BYTES 16
+
 /* Reads one vertex and appends it to g. */
 static void get_vertex(nf_reader *r, nf_graph *g)
 {
@@ -75,9 +78,10 @@ static void get_vertex(nf_reader *r, nf_graph *g)
     a.act = (nf_act)nf_get_i32(r, "activation"); a.alpha = nf_get_f32(r, "alpha"); a.rate = nf_get_f32(r, "rate");
     a.momentum = nf_get_f32(r, "momentum"); a.eps = nf_get_f32(r, "eps");
     int index;
-    if (!r->st && nf_graph_append(g, op, &a, nout, inputs, n_inputs, &index)) {
+    nf_status st = r->st ? r->st : nf_graph_append(g, op, &a, nout, inputs, n_inputs, &index);
+    if (!r->st && st == NF_ERR_NOMEM) r->st = st; /* out of memory, not a bad format */
+    else if (!r->st && st)
         r->st = nf_fail(NF_ERR_FORMAT, "graph data: vertex %d before byte %zu is invalid: %s", g->n, r->at, nf_last_error());
-    }
     if (!r->st) g->v[index].id = id;
     free(inputs);
 }
@@ -93,9 +97,14 @@ nf_status nf_graph_deserialize(const unsigned char *buf, size_t len, nf_graph **
     int next_id = nf_get_i32(&r, "next id");
     int n = nf_get_i32(&r, "vertex count");
     if (r.st) return r.st;
-    if (n < 2 || (size_t)n > len / 16) { nf_reader_bad(&r, "impossible vertex count"); return r.st; }
+    if (n < 2 || (size_t)n > len / VERTEX_MIN_BYTES) { nf_reader_bad(&r, "impossible vertex count"); return r.st; }
     nf_graph *g;
-    if (c > 4096 || h > 65536 || w > 65536 || nf_graph_create(c, h, w, &g)) { nf_reader_bad(&r, "impossible input shape"); return r.st; }
+    if (c < 1 || h < 1 || w < 1 || c > NF_IMAGE_MAX_CHANNELS || h > NF_IMAGE_MAX_SIDE || w > NF_IMAGE_MAX_SIDE) {
+        nf_reader_bad(&r, "impossible input shape");
+        return r.st;
+    }
+    nf_status created = nf_graph_create(c, h, w, &g);
+    if (created) return created; /* out of memory, not a bad format */
     g->n = 0; /* the stored vertex 0 replaces the one made by create */
     free(g->v[0].inputs);
     for (int i = 0; i < n && !r.st; i++) get_vertex(&r, g);

@@ -36,6 +36,6 @@ static const char *const status_names[NF_STATUS_COUNT] = {
 
 const char *nf_status_name(nf_status code)
 {
-    if ((unsigned)code >= NF_STATUS_COUNT) return "unknown status";
+    if ((unsigned)code >= NF_STATUS_COUNT || !status_names[code]) return "unknown status";
     return status_names[code];
 }

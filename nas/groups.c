@@ -52,21 +52,20 @@ int nf_groups_shares_neurons(const nf_graph *g, int i)
     }
 }
 
-nf_status nf_groups_of_graph(const nf_graph *g, int *group, int *n_groups)
+nf_status nf_groups_of(const nf_groups_view *view, int *group, int *n_groups)
 {
     nf_uf u;
-    nf_status st = nf_uf_init(&u, g->n);
+    nf_status st = nf_uf_init(&u, view->n);
     if (st) return st;
-    for (int i = 1; i < g->n; i++)
-        if (nf_groups_shares_neurons(g, i))
-            for (int k = 0; k < g->v[i].n_inputs; k++) nf_uf_union(&u, i, g->v[i].inputs[k]);
+    for (int i = 1; i < view->n; i++)
+        if (view->shares(view->ctx, i))
+            for (int k = 0; k < view->n_inputs(view->ctx, i); k++) nf_uf_union(&u, i, view->input(view->ctx, i, k));
     /* Dense numbering: a root's number is assigned at its first vertex. */
-    int count = 0;
-    for (int i = 0; i < g->n; i++) group[i] = -1;
-    int *num = malloc((size_t)g->n * sizeof *num);
+    int *num = malloc((size_t)(view->n > 0 ? view->n : 1) * sizeof *num);
     if (!num) { nf_uf_free(&u); return nf_fail(NF_ERR_NOMEM, "cannot number groups"); }
-    for (int i = 0; i < g->n; i++) num[i] = -1;
-    for (int i = 0; i < g->n; i++) {
+    int count = 0;
+    for (int i = 0; i < view->n; i++) num[i] = -1;
+    for (int i = 0; i < view->n; i++) {
         int r = nf_uf_find(&u, i);
         if (num[r] < 0) num[r] = count++;
         group[i] = num[r];
@@ -75,4 +74,14 @@ nf_status nf_groups_of_graph(const nf_graph *g, int *group, int *n_groups)
     nf_uf_free(&u);
     *n_groups = count;
     return NF_OK;
+}
+
+static int graph_n_inputs(const void *ctx, int i) { return ((const nf_graph *)ctx)->v[i].n_inputs; }
+static int graph_input(const void *ctx, int i, int k) { return ((const nf_graph *)ctx)->v[i].inputs[k]; }
+static int graph_shares(const void *ctx, int i) { return nf_groups_shares_neurons(ctx, i); }
+
+nf_status nf_groups_of_graph(const nf_graph *g, int *group, int *n_groups)
+{
+    nf_groups_view view = {.n = g->n, .n_inputs = graph_n_inputs, .input = graph_input, .shares = graph_shares, .ctx = g};
+    return nf_groups_of(&view, group, n_groups);
 }

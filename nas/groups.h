@@ -26,8 +26,22 @@ int nf_uf_union(nf_uf *u, int a, int b);
  * add, single-input concat). */
 int nf_groups_shares_neurons(const nf_graph *g, int i);
 
-/* group[i] for every vertex: a dense group number in [0, *n_groups),
- * numbered in order of each group's first vertex. */
+/* Vertices as grouping sees them: a graph's own, or the size planner's
+ * (a graph with a pending concat edit and a stand-in vertex). */
+typedef struct nf_groups_view {
+    int n;                                       /* vertices */
+    int (*n_inputs)(const void *ctx, int i);     /* producers of vertex i */
+    int (*input)(const void *ctx, int i, int k); /* its k-th producer */
+    int (*shares)(const void *ctx, int i);       /* 1 if it shares its neurons with its producers */
+    const void *ctx;
+} nf_groups_view;
+
+/* group[i] for every vertex of the view: a dense group number in
+ * [0, *n_groups), numbered in order of each group's first vertex. The one
+ * implementation of grouping, used by the planner. */
+nf_status nf_groups_of(const nf_groups_view *view, int *group, int *n_groups);
+
+/* nf_groups_of on g's own vertices. */
 nf_status nf_groups_of_graph(const nf_graph *g, int *group, int *n_groups);
 
 #endif

@@ -14,8 +14,22 @@
 #define REF_ONE (-1)
 #define REF_ZERO (-2)
 
+/* Objective values of harmful neurons: below every rescaled positive value
+ * ([0.1, 1]), a non-finite one far below, so they go first. */
 #define VAL_NEGATIVE (-1.0)
 #define VAL_NONFINITE (-10.0)
+
+/* Columns a program can have: per group in it, its n keep columns and at
+ * most COLS_PER_GROUP more (an insertion count, the two deviation columns
+ * over and under, one spare); COLS_FIXED more overall (the largest
+ * deviation, spares). The bound sizes the row accumulator before building. */
+#define COLS_PER_GROUP 4
+#define COLS_FIXED 8
+
+/* Upper bound of a new-neuron count, beyond the sizes and targets of the
+ * groups in the program: GLPK's bound tightening needs finite bounds, and
+ * no useful plan adds more than the program's neurons plus this. */
+#define NEW_SLACK 16
 
 nf_plan_params nf_plan_defaults(void)
 {
@@ -173,27 +187,19 @@ static nf_status acc_setup(builder *b, int ncol)
 
 /* ==== groups ============================================================== */
 
+static int view_n_inputs(const void *ctx, int i) { return vin_count(ctx, i); }
+static int view_input(const void *ctx, int i, int k) { return vin(ctx, i, k); }
+static int view_shares(const void *ctx, int i) { return shares(ctx, i); }
+
 static nf_status make_groups(builder *b)
 {
     const nf_graph *g = b->g;
-    nf_uf u;
-    nf_status st = nf_uf_init(&u, b->nv);
-    if (st) return st;
-    for (int i = 1; i < b->nv; i++)
-        if (shares(b, i))
-            for (int k = 0; k < vin_count(b, i); k++) nf_uf_union(&u, i, vin(b, i, k));
     b->cls = malloc((size_t)b->nv * sizeof *b->cls);
-    int *num = malloc((size_t)b->nv * sizeof *num);
-    if (!b->cls || !num) { free(num); nf_uf_free(&u); return nf_fail(NF_ERR_NOMEM, "cannot number groups"); }
-    int count = 0;
-    for (int i = 0; i < b->nv; i++) num[i] = -1;
-    for (int i = 0; i < b->nv; i++) {
-        int r = nf_uf_find(&u, i);
-        if (num[r] < 0) num[r] = count++;
-        b->cls[i] = num[r];
-    }
-    free(num);
-    nf_uf_free(&u);
+    if (!b->cls) return nf_fail(NF_ERR_NOMEM, "cannot number groups");
+    nf_groups_view view = {.n = b->nv, .n_inputs = view_n_inputs, .input = view_input, .shares = view_shares, .ctx = b};
+    int count;
+    nf_status st = nf_groups_of(&view, b->cls, &count);
+    if (st) return st;
     b->ngr = count;
     b->gr = calloc((size_t)count, sizeof *b->gr);
     if (!b->gr) return nf_fail(NF_ERR_NOMEM, "cannot allocate %d groups", count);
@@ -579,11 +585,11 @@ static nf_status builder_init(builder *b, const nf_graph *g, const nf_plan_reque
 /* Builds the program (soft: targets as penalised deviations). */
 static nf_status build(builder *b)
 {
-    int bound = 8;
-    b->max_new = 16;
+    int bound = COLS_FIXED;
+    b->max_new = NEW_SLACK;
     for (int c = 0; c < b->ngr; c++)
         if (b->gr[c].prog) {
-            bound += b->gr[c].n + 4;
+            bound += b->gr[c].n + COLS_PER_GROUP;
             b->max_new += b->gr[c].n + (b->gr[c].target > 0 ? b->gr[c].target : 0);
         }
     if (b->r->edit == NF_PLAN_EDIT_CONCAT_INSERT) b->max_new += b->g->v[b->r->from].nout;

@@ -94,10 +94,7 @@ static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss)
         if (!isfinite(loss))
             return nf_fail(NF_ERR_DIVERGED, "the loss became %g at step %ld of generation %d", loss, steps + 1,
                            t->p->generation);
-        if (steps % 8 == 0) {
-            nf_status st = nf_value_update(g, t->e, n, 0.9f);
-            if (st) return st;
-        }
+        if (steps % 8 == 0 && (st = nf_value_update(g, t->e, n, 0.9f))) return st;
         loss_sum += (double)loss * n;
         done += n;
         steps++;

@@ -40,9 +40,13 @@ static size_t corrupt(nf_rng *r, const uint8_t *good, size_t len, uint8_t *out)
         n = OFFSET(len);
         break;
     default: /* garbage appended */
-        for (size_t k = 0, extra = 1 + nf_rng_below(r, 63); k < extra; k++) out[len + k] = (uint8_t)nf_rng_next(r);
-        n = len + 1 + nf_rng_below(r, 63);
+    {
+        /* one draw for the length: every appended byte is written */
+        size_t extra = 1 + nf_rng_below(r, 63);
+        for (size_t k = 0; k < extra; k++) out[len + k] = (uint8_t)nf_rng_next(r);
+        n = len + extra;
         break;
+    }
     }
 #undef OFFSET
     return n;
@@ -66,11 +70,12 @@ static void check_consistent(const nf_dataset *d, int c, int h, int w)
 static void fuzz(const char *name, const char *root, const char *victim, const uint8_t *good,
                  size_t len, int c, int h, int w)
 {
-    nf_rng r;
-    nf_rng_seed(&r, SEED, (uint64_t)len, NF_RNG_TEST);
     uint8_t *buf = malloc(len + 64);
     int ok = 0, failed = 0;
     for (int i = 0; i < CASES; i++) {
+        /* Each case its own stream of (seed, file length, case): replayable alone. */
+        nf_rng r;
+        nf_rng_seed(&r, SEED, (uint64_t)len * CASES + (uint64_t)i, NF_RNG_TEST);
         size_t n = corrupt(&r, good, len, buf);
         fx_write(victim, buf, n);
         nf_clear_error();

@@ -52,6 +52,29 @@ static void test_check_derives_sizes(void **state)
     nf_graph_destroy(g);
 }
 
+/* Deriving fills sizes; validating a const graph changes nothing and sees
+ * sizes nobody derived. */
+static void test_derive_then_validate(void **state)
+{
+    (void)state;
+    nf_graph *g = small_branched();
+    g->v[2].nout = 0;  /* the relu's size is derived from the conv's */
+    g->v[5].nin = 1;
+    assert_int_equal(nf_graph_derive(g), NF_OK);
+    assert_int_equal(g->v[2].nout, 4);
+    assert_int_equal(g->v[5].nin, 11);
+    const nf_graph *cg = g;
+    assert_int_equal(nf_graph_validate(cg), NF_OK);
+    g->v[1].nout = 7; /* a layer changed without deriving: its consumer's nin lags */
+    assert_int_equal(nf_graph_validate(cg), NF_ERR_GRAPH);
+    assert_non_null(strstr(nf_last_error(), "not derived"));
+    assert_int_equal(g->v[2].nout, 4); /* validate changed nothing */
+    assert_int_equal(nf_graph_derive(g), NF_OK);
+    assert_int_equal(nf_graph_validate(cg), NF_OK);
+    assert_int_equal(g->v[2].nout, 7);
+    nf_graph_destroy(g);
+}
+
 static void assert_rejected(nf_graph *g, const char *words)
 {
     assert_int_equal(nf_graph_check(g), NF_ERR_GRAPH);
@@ -558,6 +581,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_check_derives_sizes),
         cmocka_unit_test(test_check_rejects_invalid_graphs),
+        cmocka_unit_test(test_derive_then_validate),
         cmocka_unit_test(test_serialize_round_trip_is_exact),
         cmocka_unit_test(test_serialize_repeated_input),
         cmocka_unit_test(test_deserialize_rejects_damage),

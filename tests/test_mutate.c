@@ -390,6 +390,33 @@ static void test_concat_edge_grows_the_narrow_side(void **state)
     }
     nf_graph_destroy(copy);
     nf_graph_destroy(g);
+
+    /* Found by test_mutate_props: r relu 5 -> a conv 4, b conv 2 -> c1 = cat(a, b);
+     * d conv 4, e conv 1, f conv 1 -> c2 = cat(d, e, f); add(c1, c2). A 5-wide
+     * edge r -> c1 at the end needs 5 new neurons at c2's end (f grows); a
+     * plan without the growth rule dropped neurons of a, b, d, e instead. */
+    assert_int_equal(nf_graph_create(2, 6, 6, &g), NF_OK);
+    int r = nf_graph_act(g, nf_graph_conv(g, 0, 5, 1, 1, 0), NF_ACT_RELU);
+    int in1[2] = {nf_graph_conv(g, r, 4, 3, 1, 0), nf_graph_conv(g, r, 2, 3, 1, 0)};
+    int in2[3] = {nf_graph_conv(g, r, 4, 3, 1, 0), nf_graph_conv(g, r, 1, 3, 1, 0), nf_graph_conv(g, r, 1, 1, 1, 0)};
+    int s2[2] = {fx_append(g, NF_OP_CONCAT, in1, 2), fx_append(g, NF_OP_CONCAT, in2, 3)};
+    int sum = fx_append(g, NF_OP_ADD, s2, 2);
+    nf_graph_dense(g, nf_graph_unary(g, NF_OP_GAP, sum), 3, 1);
+    fx_layout(g, 8);
+    perturb(g, 8);
+    assert_int_equal(nf_graph_clone(g, &copy), NF_OK);
+    st = nf_mutate_add_edge(g, r, s2[0], -1, &p);
+    if (st) {
+        assert_true(fx_graphs_equal(g, copy));
+    } else {
+        for (int v = 1; v < copy->n; v++) assert_true(g->v[v].nout >= copy->v[v].nout);
+        size_t n0, n1;
+        float *before = fx_outputs(copy, 4, 3, &n0), *after = fx_outputs(g, 4, 3, &n1);
+        if (fx_max_diff(before, after, n0) > PRESERVED) fail_msg("the concat edge moved the output");
+        free(before); free(after);
+    }
+    nf_graph_destroy(copy);
+    nf_graph_destroy(g);
 }
 
 static void test_relaxed_plans_report_sizes(void **state)

@@ -14,6 +14,7 @@
 #include "engine/graph.h"
 #include "engine/loss.h"
 #include "engine/op.h"
+#include "engine/optim.h"
 
 enum { BATCH = 3 };
 
@@ -130,12 +131,50 @@ static void test_conv_kernels_and_strides(void **state)
                 }
 }
 
+/* The tuning as it was before a test that changes it; the teardown puts
+ * it back even when the test fails, so no later test inherits the change. */
+static nf_conv_tuning saved_tuning;
+
+static int save_tuning(void **state)
+{
+    (void)state;
+    saved_tuning = nf_conv_tuning_now;
+    return 0;
+}
+
+static int restore_tuning(void **state)
+{
+    (void)state;
+    nf_conv_tuning_now = saved_tuning;
+    return 0;
+}
+
+/* Every op, status, activation and optimiser has its table entry and name
+ * (the tables are sized by their COUNT, so a forgotten entry compiles). */
+static void test_tables_are_complete(void **state)
+{
+    (void)state;
+    if (nf_op_table_check()) fail_msg("%s", nf_last_error());
+    for (int k = 0; k < NF_STATUS_COUNT; k++) {
+        assert_string_not_equal(nf_status_name((nf_status)k), "unknown status");
+        for (int j = 0; j < k; j++) assert_string_not_equal(nf_status_name((nf_status)k), nf_status_name((nf_status)j));
+    }
+    for (int k = 0; k < NF_ACT_COUNT; k++) {
+        assert_string_not_equal(nf_act_name((nf_act)k), "unknown");
+        for (int j = 0; j < k; j++) assert_string_not_equal(nf_act_name((nf_act)k), nf_act_name((nf_act)j));
+    }
+    for (int k = 0; k < NF_OPTIM_COUNT; k++) {
+        assert_string_not_equal(nf_optim_name((nf_optim_kind)k), "unknown");
+        assert_int_equal(nf_optim_parse(nf_optim_name((nf_optim_kind)k)), k);
+    }
+    for (int k = 0; k < NF_OP_COUNT; k++) assert_string_not_equal(nf_op_name((nf_op)k), "unknown");
+}
+
 /* Winograd with several chunks per slice and a batch that does not split
  * evenly (3 images: slices of 2 and 1), on even and odd sizes. */
 static void test_conv_winograd_chunks(void **state)
 {
     (void)state;
-    nf_conv_tuning saved = nf_conv_tuning_now;
     nf_conv_tuning_now.wino_tiles = 4;
     nf_conv_tuning_now.wino_min_in = 1; /* the stem has 3 channels */
     for (int size = 6; size <= 7; size++) {
@@ -145,7 +184,6 @@ static void test_conv_winograd_chunks(void **state)
         head(g, at);
         check_gradients(g, 900 + size, 1e-2, 2e-3);
     }
-    nf_conv_tuning_now = saved;
 }
 
 /* One forward and backward of g on fixed data with the current tuning;
@@ -186,7 +224,6 @@ static double max_rel_diff(const float *a, const float *b, size_t n)
 static void test_conv_winograd_matches_im2col(void **state)
 {
     (void)state;
-    nf_conv_tuning saved = nf_conv_tuning_now;
     int sizes[][2] = {{9, 9}, {8, 11}, {14, 14}};
     for (int k = 0; k < 3; k++) {
         nf_graph *g;
@@ -210,7 +247,7 @@ static void test_conv_winograd_matches_im2col(void **state)
         nf_conv_tuning_now.wino_tiles = 20;
         run_once(g, b, a, 1, y[1], dx[1], dw[1]);
         run_once(g, b, a, 2, y[2], dx[2], dw[2]);
-        nf_conv_tuning_now = saved;
+        nf_conv_tuning_now = saved_tuning;
         double ey = max_rel_diff(y[0], y[1], ny), edx = max_rel_diff(dx[0], dx[1], ndx);
         double edw = max_rel_diff(dw[0], dw[1], g->n_param);
         if (ey > 1e-5 || edx > 1e-5 || edw > 1e-5)
@@ -376,8 +413,9 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels_and_strides),
-        cmocka_unit_test(test_conv_winograd_chunks),
-        cmocka_unit_test(test_conv_winograd_matches_im2col),
+        cmocka_unit_test(test_tables_are_complete),
+        cmocka_unit_test_setup_teardown(test_conv_winograd_chunks, save_tuning, restore_tuning),
+        cmocka_unit_test_setup_teardown(test_conv_winograd_matches_im2col, save_tuning, restore_tuning),
         cmocka_unit_test(test_dense),
         cmocka_unit_test(test_batchnorm_training),
         cmocka_unit_test(test_activations),

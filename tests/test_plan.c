@@ -155,6 +155,7 @@ static void test_add_members_change_together(void **state)
     assert_int_not_equal(group[8], group[1]);                           /* the dense owns its neurons */
     assert_int_equal(ng, 3);                                            /* input, the block, the dense */
     nf_plan *plan = plan_target(g, 3, 9, NULL); /* conv c2 inside the residual block */
+    assert_int_equal(nf_plan_get_stats(plan)->groups, ng); /* the planner groups with nf_groups_of too */
     for (int i = 1; i <= 6; i++) assert_int_equal(nf_plan_size(plan, i), 9);
     assert_relations(g, plan);
     nf_plan_destroy(plan);

@@ -34,7 +34,9 @@ struct nf_exec {
  * every op a worksharing fragment of one region. */
 static int threads_of(const nf_exec *e)
 {
-    if (omp_in_parallel()) return 1;
+    /* Inside a parallel region only where nesting is allowed (a search
+     * lending a thread that has no candidate left to the one still training). */
+    if (omp_in_parallel() && omp_get_active_level() >= omp_get_max_active_levels()) return 1;
     return e->threads ? e->threads : omp_get_max_threads();
 }
 

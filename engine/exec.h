@@ -48,7 +48,9 @@ nf_status nf_exec_backward(nf_exec *e, nf_graph *g);
  * OpenMP threads and calls BLAS serially: forward and backward set
  * OpenBLAS's (process-wide) thread count to 1. Inside an OpenMP parallel
  * region (a search training one candidate per thread) the engine stays on
- * the calling thread whatever this says. Results do not depend on it. */
+ * the calling thread whatever this says, unless nested parallelism is
+ * allowed (omp_set_max_active_levels): then it opens a nested team of this
+ * many. Results do not depend on it. */
 void nf_exec_set_threads(nf_exec *e, int threads);
 
 /* The largest batch it takes. */

@@ -151,7 +151,23 @@ typedef struct run_ctx {
     const nf_search_hooks *h;
     nf_status hook_status;   /* first failure of a hook */
     int64_t images_total;
+    int waiting, running;    /* this generation's tasks not started, and in progress */
 } run_ctx;
+
+/* Threads a training task may use now: one while other tasks wait for a
+ * thread; once none waits, the threads that have nothing left are lent
+ * to the tasks still running (results do not depend on it). */
+static int threads_now(void *user)
+{
+    run_ctx *r = user;
+    int waiting, running;
+    #pragma omp atomic read
+    waiting = r->waiting;
+    #pragma omp atomic read
+    running = r->running;
+    if (waiting > 0 || running < 1) return 1;
+    return r->s->cfg.threads / running > 1 ? r->s->cfg.threads / running : 1;
+}
 
 static int should_stop(void *user)
 {
@@ -179,6 +195,8 @@ static nf_task_params task_for(const nf_search *s, int generation, run_ctx *r)
     p.stop_user = r;
     p.progress = on_progress;
     p.progress_user = r;
+    p.threads_now = threads_now;
+    p.threads_user = r;
     return p;
 }
 
@@ -204,10 +222,19 @@ static nf_status train_generation(nf_search *s, run_ctx *r)
     s->progress_done = 0;
     nf_status first = NF_OK;
     int threads = s->cfg.threads < n ? s->cfg.threads : (n > 0 ? n : 1);
+    r->waiting = n;
+    r->running = 0;
+    omp_set_max_active_levels(2); /* for the threads lent at the end (threads_now) */
     #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
     for (int i = 0; i < n; i++) {
+        #pragma omp atomic
+        r->waiting--;
+        #pragma omp atomic
+        r->running++;
         nf_task_params p = task_for(s, s->generation, r);
         nf_status st = should_stop(r) ? NF_ERR_INTERRUPTED : nf_task_train(todo[i], &s->data, &p);
+        #pragma omp atomic
+        r->running--;
         #pragma omp critical(nf_search_hook)
         {
             if (!st) s->progress_done += s->cfg.slice_images;
@@ -411,6 +438,7 @@ static nf_status final_phase(nf_search *s, run_ctx *r, int64_t images)
         p.images = res->final_images;
         p.cosine = 1;
         p.threads = s->cfg.threads;
+        p.threads_now = NULL; /* one task: every thread, all along */
         r->images_total = res->final_images;
         s->progress_done = 0;
         if ((st = nf_task_train(res->winner, &s->data, &p))) return st;

@@ -86,6 +86,7 @@ static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss)
         int n = slice_next(src, x, t->labels);
         if (n < 0) return NF_ERR_ARG;
         if (n == 0) break;
+        if (t->p->threads_now) nf_exec_set_threads(t->e, t->p->threads_now(t->p->threads_user));
         nf_optim o = t->c->set.optim;
         o.lr = rate_at(t, done, total);
         float loss;

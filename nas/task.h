@@ -34,6 +34,8 @@ typedef struct nf_task_params {
     double param_penalty;     /* fitness -= this x parameters / 1e6 (0) */
     double flops_penalty;     /* fitness -= this x forward MFLOPs per image / 100 (0) */
     int threads;              /* threads of one pass (1 inside a parallel loop) */
+    int (*threads_now)(void *user); /* if set, polled every step: threads for the next pass */
+    void *threads_user;
     int (*stop)(void *user);  /* polled every step; nonzero interrupts (may be NULL) */
     void *stop_user;
     void (*progress)(void *user, int64_t done, int64_t total); /* after every step (may be NULL) */

@@ -86,7 +86,7 @@ void nf_run_store_end(nf_store *db, nf_status result, const char *message)
     char now[32];
     const char *status = result == NF_ERR_INTERRUPTED ? "interrupted" : "failed";
     const nf_val v[] = {nf_text(status), nf_text(utc_now(now)), nf_text(result == NF_ERR_INTERRUPTED ? NULL : message)};
-    nf_store_exec(db, "UPDATE run SET status = ?, ended = ?, message = ?", v, N(v), NULL, NULL);
+    nf_store_exec(db, "UPDATE run SET status = ?, ended = ?, message = ? WHERE status <> 'done'", v, N(v), NULL, NULL);
 }
 
 /* ==== restoring =========================================================== */

@@ -66,7 +66,7 @@ nf_status nf_run_store_state(nf_store *db, nf_run_state *out)
     memset(out, 0, sizeof *out);
     nf_status st = nf_store_exec(db, "SELECT config, status, generation, next_id, elapsed_seconds, final_images, pid FROM run",
                                  NULL, 0, read_state, out);
-    if (!st && !out->config) st = nf_fail(NF_ERR_FORMAT, "%s: the run table is empty (the run never started)", nf_store_path(db));
+    if (!st && !out->config) st = nf_fail(NF_ERR_FORMAT, "%s: holds no run (its fit was stopped before it began); start it again with nasfit fit --db %s", nf_store_path(db), nf_store_path(db));
     if (!st && (out->generation < 0 || out->next_id < 0))
         st = nf_fail(NF_ERR_FORMAT, "%s: the run table holds an impossible resume point", nf_store_path(db));
     if (st) nf_run_state_free(out);

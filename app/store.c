@@ -296,6 +296,10 @@ static nf_status identify(nf_store *db, nf_store_mode mode, int64_t *version)
     if (*version > NF_STORE_SCHEMA)
         return nf_fail(NF_ERR_FORMAT, "%s: written by a newer nasfit (run file schema %lld; this one reads up to %d)",
                        db->path, (long long)*version, NF_STORE_SCHEMA);
+    int64_t runs = 1; /* a file made by a fit killed before its run row: as good as empty */
+    if (mode == NF_STORE_CREATE && tables > 0 && *version == NF_STORE_SCHEMA &&
+        !nf_store_int(db, "SELECT count(*) FROM run", NULL, 0, &runs) && runs == 0)
+        return NF_OK;
     if (mode == NF_STORE_CREATE && tables > 0)
         return nf_fail(NF_ERR_ARG, "%s: already holds a run; continue it with nasfit resume --db %s, or choose another file",
                        db->path, db->path);
@@ -360,6 +364,45 @@ static nf_status check_header(const char *path, nf_store_mode mode)
     return NF_OK;
 }
 
+/* A run file on read-only media (or in a folder this user cannot write)
+ * without its -shm file: SQLite cannot set up WAL reading there, and no
+ * writer can be at work on it either, so it is opened as immutable. */
+static int read_only_place(const char *path)
+{
+    char shm[4096], dir[4096];
+    snprintf(shm, sizeof shm, "%s-shm", path);
+    snprintf(dir, sizeof dir, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (slash) slash[slash == dir] = 0;
+    else snprintf(dir, sizeof dir, ".");
+    return access(shm, F_OK) != 0 && access(dir, W_OK) != 0;
+}
+
+/* "file:PATH?immutable=1" with PATH percent-encoded where URIs need it. */
+static char *immutable_uri(const char *path)
+{
+    size_t n = strlen(path);
+    char *uri = malloc(3 * n + 32), *o = uri;
+    if (!uri) return NULL;
+    o += sprintf(o, "file:");
+    for (const unsigned char *p = (const unsigned char *)path; *p; p++)
+        o += (*p == '%' || *p == '?' || *p == '#' || *p < 0x20) ? sprintf(o, "%%%02X", *p) : sprintf(o, "%c", *p);
+    sprintf(o, "?immutable=1");
+    return uri;
+}
+
+static int open_db(nf_store *db, nf_store_mode mode)
+{
+    int flags = mode == NF_STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (mode != NF_STORE_READ || !read_only_place(db->path))
+        return sqlite3_open_v2(db->path, &db->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    char *uri = immutable_uri(db->path);
+    if (!uri) return SQLITE_NOMEM;
+    int rc = sqlite3_open_v2(uri, &db->db, flags | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI, NULL);
+    free(uri);
+    return rc;
+}
+
 nf_status nf_store_open(const char *path, nf_store_mode mode, nf_store **out)
 {
     *out = NULL;
@@ -375,8 +418,7 @@ nf_status nf_store_open(const char *path, nf_store_mode mode, nf_store **out)
         nf_store_close(db);
         return st;
     }
-    int flags = mode == NF_STORE_READ ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-    int rc = sqlite3_open_v2(path, &db->db, flags | SQLITE_OPEN_NOMUTEX, NULL);
+    int rc = open_db(db, mode);
     if (rc != SQLITE_OK) st = fail_db(db, rc, "opening");
     int64_t version = 0;
     if (!st) {

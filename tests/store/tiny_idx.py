@@ -14,9 +14,9 @@ def images(n, seed):
     for _ in range(n):
         k = r.randrange(4)
         y0, x0 = (k // 2) * 4, (k % 2) * 4
-        px = [r.randrange(160) for _ in range(64)]
+        px = [r.randrange(200) for _ in range(64)]
         for x in range(4):
-            px[(y0 + 1 + r.randrange(2)) * 8 + x0 + x] = 150 + r.randrange(106)
+            px[(y0 + 1 + r.randrange(2)) * 8 + x0 + x] = 120 + r.randrange(136)
         pix += bytes(px)
         lab.append(k)
     return pix, lab

@@ -20,5 +20,7 @@ int nf_cmd_history(int argc, char **argv);
 int nf_cmd_top(int argc, char **argv);
 int nf_cmd_lineage(int argc, char **argv);
 int nf_cmd_show(int argc, char **argv);
+int nf_cmd_export(int argc, char **argv);
+int nf_cmd_plot(int argc, char **argv);
 
 #endif

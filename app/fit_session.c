@@ -69,6 +69,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
     if (!fs->quiet) describe(&data, fs->cfg, nf_now() - t0);
     nf_search *s = NULL;
     nf_status st = nf_search_create(&fs->cfg->search, data.train, data.val, data.test, &data.norm, &s);
+    if (!st) st = nf_run_store_data(fs->db, &data.norm, data.train->class_names, nf_ds_classes(data.train));
     if (!st && fs->resume) st = nf_run_store_restore(fs->db, s, fs->resume);
     if (!st && fs->resume && !fs->quiet) say_resume_point(fs->resume, s);
     nf_search_hooks printing = nf_fit_report_hooks(&rep);

@@ -89,6 +89,124 @@ void nf_run_store_end(nf_store *db, nf_status result, const char *message)
     nf_store_exec(db, "UPDATE run SET status = ?, ended = ?, message = ? WHERE status <> 'done'", v, N(v), NULL, NULL);
 }
 
+/* ==== the data set ====================================================== */
+
+nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *class_names, int n_classes)
+{
+    char *norm_text = NULL, *names = NULL;
+    size_t a, b;
+    FILE *f = open_memstream(&norm_text, &a), *g = open_memstream(&names, &b);
+    if (!f || !g) {
+        if (f) fclose(f);
+        if (g) fclose(g);
+        free(norm_text);
+        free(names);
+        return nf_fail(NF_ERR_NOMEM, "out of memory");
+    }
+    for (int c = 0; c < norm->c; c++) fprintf(f, "%smean %.9g std %.9g", c ? "; " : "", (double)norm->mean[c], (double)norm->std[c]);
+    for (int k = 0; k < n_classes; k++) fprintf(g, "%s%s", k ? "\n" : "", class_names ? class_names[k] : "");
+    fclose(f);
+    fclose(g);
+    const nf_val v[] = {nf_text(norm_text), nf_text(names)};
+    nf_status st = nf_store_exec(db, "UPDATE run SET normalization = ?, class_names = ?", v, N(v), NULL, NULL);
+    free(norm_text);
+    free(names);
+    return st;
+}
+
+typedef struct data_text { char *norm, *names; } data_text;
+
+static nf_status read_data_row(void *user, const nf_row *r)
+{
+    data_text *d = user;
+    d->norm = strdup(nf_row_text(r, 0));
+    d->names = strdup(nf_row_text(r, 1));
+    return d->norm && d->names ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
+}
+
+static nf_status parse_norm(const char *text, const char *path, nf_ds_norm *norm)
+{
+    memset(norm, 0, sizeof *norm);
+    const char *p = text;
+    int used;
+    float m, s;
+    while (norm->c < NF_DS_MAX_CHANNELS && sscanf(p, " mean %f std %f%n", &m, &s, &used) == 2) {
+        norm->mean[norm->c] = m;
+        norm->std[norm->c++] = s;
+        p += used;
+        if (*p == ';') p++;
+    }
+    if (norm->c == 0 || *p) return nf_fail(NF_ERR_FORMAT, "%s: run.normalization '%s' is not 'mean M std S; ...'", path, text);
+    return NF_OK;
+}
+
+/* One block: n pointers, then the text they point into. */
+static nf_status split_names(const char *text, char ***names, int *n)
+{
+    int lines = 1;
+    for (const char *p = text; *p; p++) lines += *p == '\n';
+    size_t len = strlen(text) + 1;
+    char **v = malloc((size_t)lines * sizeof *v + len);
+    if (!v) return nf_fail(NF_ERR_NOMEM, "out of memory");
+    char *t = (char *)(v + lines);
+    memcpy(t, text, len);
+    for (int k = 0; k < lines; k++) {
+        v[k] = t;
+        t = strchr(t, '\n');
+        if (t) *t++ = 0;
+        else break;
+    }
+    *names = v;
+    *n = lines;
+    return NF_OK;
+}
+
+nf_status nf_run_store_read_data(nf_store *db, nf_ds_norm *norm, char ***names, int *n_classes)
+{
+    data_text d = {0};
+    *names = NULL;
+    nf_status st = nf_store_exec(db, "SELECT normalization, class_names FROM run WHERE normalization IS NOT NULL",
+                                 NULL, 0, read_data_row, &d);
+    if (!st && !d.norm)
+        st = nf_fail(NF_ERR_FORMAT, "%s: the run never got as far as loading its data set", nf_store_path(db));
+    if (!st) st = parse_norm(d.norm, nf_store_path(db), norm);
+    if (!st) st = split_names(d.names, names, n_classes);
+    free(d.norm);
+    free(d.names);
+    return st;
+}
+
+typedef struct found { const char *path; nf_candidate *c; } found;
+
+static nf_status found_row(void *user, const nf_row *r)
+{
+    found *f = user;
+    size_t len;
+    const unsigned char *p = nf_row_blob(r, 0, &len);
+    if (!p || nf_candidate_deserialize(p, len, &f->c))
+        return nf_fail(NF_ERR_FORMAT, "%s: the stored state of candidate %lld is damaged: %s", f->path,
+                       (long long)nf_row_int(r, 1), nf_last_error());
+    return NF_ERR_INTERRUPTED; /* the first is the one */
+}
+
+nf_status nf_run_store_candidate(nf_store *db, int64_t id, nf_candidate **out)
+{
+    found f = {nf_store_path(db), NULL};
+    const nf_val v = nf_int(id);
+    nf_status st = nf_store_exec(db, "SELECT data, candidate_id FROM weights WHERE candidate_id = ? ORDER BY "
+                                     "CASE role WHEN 'winner' THEN 0 WHEN 'best' THEN 1 ELSE 2 END LIMIT 1",
+                                 &v, 1, found_row, &f);
+    if (st == NF_ERR_INTERRUPTED) st = NF_OK;
+    if (!st && !f.c)
+        st = nf_fail(NF_ERR_ARG, "%s: the weights of candidate %lld are no longer kept (only the living population's, "
+                                 "the best's and the winner's are); its architecture is (nasfit show --db %s %lld --json) "
+                                 "and trains from scratch with nasfit train --arch",
+                     nf_store_path(db), (long long)id, nf_store_path(db), (long long)id);
+    *out = st ? NULL : f.c;
+    if (st) nf_candidate_destroy(f.c);
+    return st;
+}
+
 /* ==== restoring =========================================================== */
 
 typedef struct restoring {

@@ -46,6 +46,18 @@ typedef struct nf_run_info {
 } nf_run_info;
 nf_status nf_run_store_start(nf_store *db, const nf_run_info *info);
 
+/* The data set's normalisation and class names (for exports). */
+nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *class_names, int n_classes);
+
+/* What `export` needs: the stored normalisation and class names. names is
+ * malloc'd (one block: the array then the strings); the caller frees it. */
+nf_status nf_run_store_read_data(nf_store *db, nf_ds_norm *norm, char ***names, int *n_classes);
+
+/* The stored state of candidate id, the most trained copy kept (winner,
+ * then best, then population). NF_ERR_ARG naming the file when its weights
+ * are no longer kept. */
+nf_status nf_run_store_candidate(nf_store *db, int64_t id, nf_candidate **out);
+
 /* Reads the resume point. */
 nf_status nf_run_store_state(nf_store *db, nf_run_state *out);
 /* Marks an existing run as running in this process, with its (possibly

@@ -31,6 +31,8 @@ static const char schema_v1[] =
     "  config TEXT NOT NULL,            -- every setting, as a configs/*.conf file\n"
     "  seed INTEGER NOT NULL,\n"
     "  dataset TEXT NOT NULL,\n"
+    "  normalization TEXT,              -- per channel: 'mean M std S; ...' of pixel/255\n"
+    "  class_names TEXT,                -- one per line\n"
     "  blas_kernel TEXT,                -- OpenBLAS kernels of the machine that started it\n"
     "  started TEXT NOT NULL,           -- UTC, ISO 8601\n"
     "  ended TEXT,\n"

@@ -138,9 +138,19 @@ gens=$("$NASFIT" history --db $DB --json | "$PY" -c 'import json, sys; print(len
 [ "$top1" = "$want" ] && [ "$gens" = "$GENS" ] && ok "the JSON agrees with the database" || fail "JSON: top $top1 (want $want), $gens generations"
 "$NASFIT" show --db $DB best --json > arch.json
 expect 0 "epoch" "$NASFIT" train --data data --arch arch.json --epochs 1 --threads 1 && ok "show --json is an architecture train --arch reads"
-for c in history top lineage show resume; do
+# export and plot (issue 15's commands on the run file)
+expect 0 "written to best.nfm" "$NASFIT" export --db $DB best -o best.nfm &&
+  acc=$("$NASFIT" evaluate best.nfm --data data | sed -n 's/^test accuracy \([0-9.]*\).*/\1/p') &&
+  want=$(sqlite3 $DB "SELECT printf('%.4f', test_accuracy) FROM run") &&
+  { [ "$acc" = "$want" ] && ok "export best, then evaluate: the run's test accuracy $want" || fail "exported winner: $acc, the run said $want"; }
+expect 0 "as ONNX" "$NASFIT" export --db $DB best -o best.onnx && [ -s best.onnx ] && ok "export --format onnx (by extension)"
+gone=$(sqlite3 $DB "SELECT id FROM candidates WHERE id NOT IN (SELECT candidate_id FROM weights) LIMIT 1")
+expect 2 "weights of candidate $gone are no longer kept" "$NASFIT" export --db $DB "$gone" -o gone.nfm && ok "export of a dead candidate: refused, pointing at show --json"
+expect 0 "$GENS generations" "$NASFIT" plot --db $DB -o progress.png && [ "$(head -c 4 progress.png | tail -c 3)" = PNG ] && ok "plot"
+expect 1 "-o PNG is required" "$NASFIT" plot --db $DB
+for c in history top lineage show resume export plot; do
   expect 0 "usage: nasfit $c" "$NASFIT" $c --help || true
-  expect 1 "--db FILE is required" "$NASFIT" $c || true
+  expect 1 "--db FILE" "$NASFIT" $c || true
 done
 expect 1 "" "$NASFIT" top --db $DB -n 0
 expect 1 "not a candidate id" "$NASFIT" show --db $DB x7

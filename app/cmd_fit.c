@@ -139,11 +139,14 @@ static void default_db_name(const char *data, char *buf, size_t cap)
     snprintf(buf, cap, "%s-%s.sqlite", base, date);
 }
 
-/* The run file a failed start leaves empty goes again. */
-static void remove_if_empty(nf_store *db, const char *path)
+/* Closes the run file, and removes it when a failed start left it empty. */
+static void close_and_remove_if_empty(nf_store *db, const char *path)
 {
     int64_t n = 1;
-    if (nf_store_int(db, "SELECT count(*) FROM candidates", NULL, 0, &n) || n) return;
+    if (!db || nf_store_int(db, "SELECT count(*) FROM candidates", NULL, 0, &n) || n) {
+        nf_store_close(db);
+        return;
+    }
     char side[4096];
     nf_store_close(db);
     remove(path);
@@ -187,14 +190,14 @@ int nf_cmd_fit(int argc, char **argv)
     free(text);
     if (st) {
         fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
-        if (db && !existed) remove_if_empty(db, path);
+        if (!existed) close_and_remove_if_empty(db, path);
         else nf_store_close(db);
         return 2;
     }
     nf_signals_install();
     nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet};
     int code = nf_fit_session_run(&fs);
-    if (code && !existed) remove_if_empty(db, path);
+    if (code && !existed) close_and_remove_if_empty(db, path);
     else nf_store_close(db);
     return code;
 }

@@ -78,7 +78,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
     nf_search_hooks hooks = nf_run_store_hooks(&rs);
     if (!st) st = fs->resume ? nf_run_store_continue(s, &hooks, fs->resume) : nf_search_run(s, &hooks);
     char why[1024];
-    snprintf(why, sizeof why, "%s", nf_last_error());
+    snprintf(why, sizeof why, "%s", st && rs.error[0] ? rs.error : nf_last_error());
     nf_run_store_end(fs->db, st, why);
     if (st) nf_fail(st, "%s", why);
     int code = nf_fit_report_end(&rep, s, st);

@@ -108,7 +108,15 @@ nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *c
     fclose(f);
     fclose(g);
     const nf_val v[] = {nf_text(norm_text), nf_text(names)};
-    nf_status st = nf_store_exec(db, "UPDATE run SET normalization = ?, class_names = ?", v, N(v), NULL, NULL);
+    int64_t same = 1;
+    nf_status st = nf_store_int(db, "SELECT normalization IS NULL OR (normalization = ? AND class_names = ?) FROM run",
+                                v, N(v), &same);
+    if (st == NF_ERR_ARG) st = NF_OK;
+    if (!st && !same)
+        st = nf_fail(NF_ERR_FORMAT, "%s: the data set is not the one this run started with (now %d classes, "
+                                    "normalisation %s; see run.normalization, run.class_names, run.dataset)",
+                     nf_store_path(db), n_classes, norm_text);
+    if (!st) st = nf_store_exec(db, "UPDATE run SET normalization = ?, class_names = ?", v, N(v), NULL, NULL);
     free(norm_text);
     free(names);
     return st;
@@ -328,6 +336,7 @@ static nf_status finish(nf_run_store *rs, nf_status st, double t0)
     else nf_store_rollback(rs->db);
     rs->commit_seconds += nf_now() - t0;
     if (!st) rs->commits++;
+    else if (!rs->error[0]) snprintf(rs->error, sizeof rs->error, "%s", nf_last_error());
     return st;
 }
 

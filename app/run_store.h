@@ -46,7 +46,9 @@ typedef struct nf_run_info {
 } nf_run_info;
 nf_status nf_run_store_start(nf_store *db, const nf_run_info *info);
 
-/* The data set's normalisation and class names (for exports). */
+/* The data set's normalisation and class names (for exports). When the
+ * run already has them (a resume), they must be the same: NF_ERR_FORMAT
+ * otherwise (the data set changed since the run started). */
 nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *class_names, int n_classes);
 
 /* What `export` needs: the stored normalisation and class names. names is
@@ -83,6 +85,8 @@ typedef struct nf_run_store {
     int64_t commits;          /* transactions committed by this session */
     int64_t best_id;          /* the best candidate last written, -1 none */
     int best_gen;             /* ... the generation of its training */
+    char error[512];          /* the first failure's detail: a hook may fail on a training
+                                 thread, whose nf_last_error the caller cannot see */
 } nf_run_store;
 
 void nf_run_store_init(nf_run_store *rs, nf_store *db, const nf_search_hooks *inner);

@@ -339,9 +339,9 @@ static nf_status configure(nf_store *db, nf_store_mode mode)
     if (st || mode == NF_STORE_READ) return st;
     /* WAL: readers see the last commit and never wait for the writer. FULL:
      * a commit survives a power cut, not only a killed process. The WAL is
-     * cut back to 64 MB after each checkpoint so it never grows with the run. */
+     * cut back to 16 MB after each checkpoint so it never grows with the run. */
     st = nf_store_script(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; "
-                             "PRAGMA journal_size_limit = 67108864");
+                             "PRAGMA journal_size_limit = 16777216");
     if (!st && mode == NF_STORE_WRITE) st = nf_store_exec(db, "PRAGMA quick_check", NULL, 0, quick_check, db);
     return st;
 }

@@ -182,6 +182,12 @@ for c in history resume; do
   expect 2 "garbage.sqlite: not a nasfit run file" "$NASFIT" $c --db garbage.sqlite || true
   expect 2 "truncated.sqlite" "$NASFIT" $c --db truncated.sqlite || true
 done
+# A resume whose data set changed under it is refused
+cp -r data data2 && $FIT --data data2 --db moved.sqlite --set search.generations=1 > /dev/null 2>&1
+sqlite3 moved.sqlite "UPDATE run SET status = 'interrupted', final_images = NULL, generation = 0"
+"$PY" "$OLDPWD/tests/store/tiny_idx.py" data2 7
+expect 2 "moved.sqlite: the data set is not the one this run started with" "$NASFIT" resume --db moved.sqlite &&
+  ok "a resume on a changed data set is refused"
 [ "$(sqlite3 foreign.sqlite 'SELECT x FROM t')" = 1 ] && [ "$(sqlite3 foreign.sqlite 'PRAGMA journal_mode')" = delete ] ||
   fail "a foreign file was changed"
 expect 2 "foreign.sqlite: a SQLite database, but not a nasfit run file" $FIT --db foreign.sqlite

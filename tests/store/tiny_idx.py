@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Writes a tiny IDX data set into DIR: 8x8 gray images of 4 classes (a
 bright bar in one quadrant, on noise), 1200 for training and 300 for
-testing, the files nasfit fit --data DIR reads."""
+testing, the files nasfit fit --data DIR reads. An optional second
+argument seeds it (1 by default)."""
 import os
 import random
 import struct
@@ -31,6 +32,7 @@ def write(d, prefix, n, seed):
 
 
 d = sys.argv[1]
+seed = int(sys.argv[2]) if len(sys.argv) > 2 else 1
 os.makedirs(d, exist_ok=True)
-write(d, "train", 1200, 1)
-write(d, "t10k", 300, 2)
+write(d, "train", 1200, seed)
+write(d, "t10k", 300, seed + 1)

@@ -443,6 +443,8 @@ static nf_status on_finished(void *user, const nf_search *s, const nf_result *r)
     char now[32];
     nf_status st = nf_store_begin(rs->db);
     if (!st) st = put_weights(rs->db, "winner", 0, r->winner);
+    /* The winner is the best trained on: the best's copy is no longer needed. */
+    if (!st) st = nf_store_exec(rs->db, "DELETE FROM weights WHERE role = 'best'", NULL, 0, NULL, NULL);
     const nf_val v[] = {nf_text(utc_now(now)), nf_int(r->winner->id), nf_real(r->val_accuracy),
                         r->test_accuracy >= 0 ? nf_real(r->test_accuracy) : nf_null(), nf_int(r->final_images),
                         nf_real(nf_search_elapsed(s))};

@@ -10,7 +10,8 @@
  *                      next generation's population with the id counter
  *                      (weights of the dead are deleted in the same step);
  *   final_started      the final training's image count;
- *   finished           the winner and the result; run.status = 'done'.
+ *   finished           the winner and the result; run.status = 'done'
+ *                      (the best's copy goes: the winner supersedes it).
  * A resumed run adopts the stored population (candidates already trained
  * in the stored generation are not trained again), the best so far and
  * the counters, and continues; since every random stream comes from

@@ -6,15 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "app/args.h"
 #include "app/commands.h"
 #include "app/config.h"
-#include "app/fit_report.h"
-#include "app/model_file.h"
+#include "app/fit_session.h"
+#include "app/store.h"
 #include "app/progress.h"
 #include "app/signals.h"
-#include "datasets/prepare.h"
 #include "engine/threads.h"
 #include "nas/search.h"
 
@@ -36,15 +37,21 @@ static void usage(FILE *f)
             "  --target ACC         stop once the best validation accuracy reaches ACC\n"
             "  --seed S             run seed (same seed and settings: same run, bit for bit)\n"
             "  --threads T          candidates trained at once (default 2)\n"
-            "  --save FILE.nfm      write the winner as a model file (nasfit evaluate, predict, dot)\n"
+            "  --db FILE            the run file (SQLite) that keeps every candidate, the history\n"
+            "                       and what a resume needs; default DATA-YYYYMMDD-HHMMSS.sqlite\n"
+            "                       (printed at the start); it must not hold a run already\n"
             "  --quiet              only the result\n"
             "  --print-config       print every setting as a config file and exit\n"
             "  --help               this text\n\n"
-            "exit status: 0 done, 1 usage, 2 bad input (config, data), 3 interrupted, 4 failed\n");
+            "Ctrl-C (or SIGTERM) stops at the next safe point; every candidate trained so far is\n"
+            "in the run file, and nasfit resume --db FILE continues exactly where it stopped.\n\n"
+            "exit status: 0 done, 1 usage, 2 bad input (config, data, run file), 3 interrupted\n"
+            "(resumable), 4 failed\n");
 }
 
 typedef struct fit_options {
-    const char *config, *save;
+    const char *config;
+    const char *db;
     int quiet, print_config;
 } fit_options;
 
@@ -57,7 +64,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         {"data", required_argument, 0, 'd'}, {"config", required_argument, 0, 'c'}, {"set", required_argument, 0, 'S'},
         {"generations", required_argument, 0, 'g'}, {"population", required_argument, 0, 'p'},
         {"time", required_argument, 0, 't'}, {"target", required_argument, 0, 'a'}, {"seed", required_argument, 0, 's'},
-        {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"save", required_argument, 0, 'o'},
+        {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"db", required_argument, 0, 'D'},
         {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     static const struct { int c; const char *key; } keyed[] = {
         {'d', "data.path"}, {'g', "search.generations"}, {'p', "search.population"}, {'t', "search.time"},
@@ -69,7 +76,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
     while ((c = getopt_long(argc, argv, "", longs, &which)) != -1) {
         switch (c) {
         case 'c': o->config = optarg; continue;
-        case 'o': o->save = optarg; continue;
+        case 'D': o->db = optarg; continue;
         case 'q': o->quiet = 1; continue;
         case 'P': o->print_config = 1; continue;
         case 'h': usage(stdout); exit(0);
@@ -123,13 +130,39 @@ static int configure(const fit_options *o, const override *ov, int n_ov, nf_fit_
     return 0;
 }
 
-static nf_status load_data(const nf_fit_config *cfg, nf_ds_splits *data)
+/* DATA-YYYYMMDD-HHMMSS.sqlite in the current folder, DATA the data set's name. */
+static void default_db_name(const char *data, char *buf, size_t cap)
 {
-    nf_ds_prepare_options po = nf_ds_prepare_defaults();
-    po.seed = cfg->search.seed;
-    po.val_fraction = cfg->val_fraction;
-    po.train_limit = cfg->train_limit;
-    return nf_ds_prepare(cfg->data, &po, data);
+    char tmp[512], base[128];
+    snprintf(tmp, sizeof tmp, "%s", data);
+    for (size_t n = strlen(tmp); n > 1 && tmp[n - 1] == '/'; n--) tmp[n - 1] = 0;
+    const char *slash = strrchr(tmp, '/');
+    snprintf(base, sizeof base, "%.100s", slash ? slash + 1 : tmp);
+    base[strcspn(base, "/.")] = 0;
+    if (!base[0]) snprintf(base, sizeof base, "run");
+    time_t t = time(NULL);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    char date[32];
+    strftime(date, sizeof date, "%Y%m%d-%H%M%S", &tm);
+    snprintf(buf, cap, "%s-%s.sqlite", base, date);
+}
+
+/* Closes the run file, and removes it when a failed start left it empty. */
+static void close_and_remove_if_empty(nf_store *db, const char *path)
+{
+    int64_t n = 1;
+    if (!db || nf_store_int(db, "SELECT count(*) FROM candidates", NULL, 0, &n) || n) {
+        nf_store_close(db);
+        return;
+    }
+    char side[4096];
+    nf_store_close(db);
+    remove(path);
+    snprintf(side, sizeof side, "%s-wal", path);
+    remove(side);
+    snprintf(side, sizeof side, "%s-shm", path);
+    remove(side);
 }
 
 int nf_cmd_fit(int argc, char **argv)
@@ -141,42 +174,39 @@ int nf_cmd_fit(int argc, char **argv)
     if (!bad) bad = configure(&o, ov, n_ov, &cfg);
     free(ov);
     if (bad) return bad;
+    nf_fit_data_spec(cfg.data, sizeof cfg.data);
+    char *text = nf_config_text(&cfg);
+    if (!text) { fprintf(stderr, "nasfit fit: out of memory\n"); return 4; }
     if (o.print_config) {
-        char *text = nf_config_text(&cfg);
-        if (text) fputs(text, stdout);
+        fputs(text, stdout);
         free(text);
-        return text ? 0 : 4;
+        return 0;
     }
     if (cfg.search.threads > omp_get_num_procs())
         fprintf(stderr, "nasfit fit: note: %d threads on %d cores; more threads than cores only slows training\n",
                 cfg.search.threads, omp_get_num_procs());
-    nf_signals_install();
-    nf_ds_splits data = {0};
-    double t0 = nf_now();
-    if (load_data(&cfg, &data)) {
+    char path[1024];
+    if (o.db) snprintf(path, sizeof path, "%s", o.db);
+    else default_db_name(cfg.data, path, sizeof path);
+    printf("run file: %s\n", path);
+    fflush(stdout);
+    nf_store *db = NULL;
+    struct stat sb;
+    int existed = stat(path, &sb) == 0;
+    nf_run_info info = {.config = text, .seed = cfg.search.seed, .dataset = cfg.data, .blas_kernel = nf_threads_blas_core()};
+    nf_status st = nf_store_open(path, NF_STORE_CREATE, &db);
+    if (!st) st = nf_run_store_start(db, &info);
+    free(text);
+    if (st) {
         fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
-        nf_ds_splits_free(&data);
+        if (!existed) close_and_remove_if_empty(db, path);
+        else nf_store_close(db);
         return 2;
     }
-    nf_fit_report rep;
-    nf_fit_report_init(&rep, o.quiet);
-    if (!o.quiet)
-        printf("data: %s, %d training, %d validation and %d test images of %dx%dx%d, %d classes (%.1f s); "
-               "OpenBLAS %s kernels, %d thread(s)\n",
-               nf_ds_format(data.train), nf_ds_count(data.train), nf_ds_count(data.val),
-               data.test ? nf_ds_count(data.test) : 0, nf_ds_channels(data.train), nf_ds_height(data.train),
-               nf_ds_width(data.train), nf_ds_classes(data.train), nf_now() - t0, nf_threads_blas_core(),
-               cfg.search.threads);
-    nf_search *s = NULL;
-    nf_status st = nf_search_create(&cfg.search, data.train, data.val, data.test, &data.norm, &s);
-    nf_search_hooks hooks = nf_fit_report_hooks(&rep);
-    if (!st) st = nf_search_run(s, &hooks);
-    if (!st && o.save) {
-        st = nf_model_save(o.save, s->result.winner->g, &data.norm, data.train->class_names, nf_ds_classes(data.train));
-        if (!st && !o.quiet) printf("model: %s\n", o.save);
-    }
-    int code = nf_fit_report_end(&rep, s, st);
-    nf_search_destroy(s);
-    nf_ds_splits_free(&data);
+    nf_signals_install();
+    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet};
+    int code = nf_fit_session_run(&fs);
+    if (code && !existed) close_and_remove_if_empty(db, path);
+    else nf_store_close(db);
     return code;
 }

@@ -13,5 +13,14 @@ int nf_cmd_fit(int argc, char **argv);
 int nf_cmd_evaluate(int argc, char **argv);
 int nf_cmd_predict(int argc, char **argv);
 int nf_cmd_dot(int argc, char **argv);
+/* The run store (issue 13): 0 ok, 1 bad usage, 2 bad input (run file,
+ * data), 3 interrupted and resumable (fit, resume), 4 failed. */
+int nf_cmd_resume(int argc, char **argv);
+int nf_cmd_history(int argc, char **argv);
+int nf_cmd_top(int argc, char **argv);
+int nf_cmd_lineage(int argc, char **argv);
+int nf_cmd_show(int argc, char **argv);
+int nf_cmd_export(int argc, char **argv);
+int nf_cmd_plot(int argc, char **argv);
 
 #endif

@@ -260,6 +260,20 @@ static int on_entry(void *user, const char *section, const char *name, const cha
     return r->st ? 0 : 1;
 }
 
+/* libinih's result (0, -1 cannot open/read, or the first bad line) as a status. */
+static nf_status reading_status(const reading *r, const char *source, int line, nf_fit_config *c, const nf_fit_config *copy)
+{
+    if (line < 0) return nf_fail(NF_ERR_IO, "%s: cannot read", source);
+    if (line > 0 && r->st) {
+        const char *d = r->detail;
+        if (!strncmp(d, "value: ", 7)) d += 7;
+        return nf_fail(NF_ERR_FORMAT, "%s:%d: %s", source, line, d);
+    }
+    if (line > 0) return nf_fail(NF_ERR_FORMAT, "%s:%d: not a [section] or key = value line", source, line);
+    *c = *copy;
+    return NF_OK;
+}
+
 nf_status nf_config_read(const char *path, nf_fit_config *c)
 {
     FILE *f = fopen(path, "r");
@@ -268,15 +282,15 @@ nf_status nf_config_read(const char *path, nf_fit_config *c)
     reading r = {.c = &copy, .path = path};
     int line = ini_parse_file(f, on_entry, &r);
     fclose(f);
-    if (line < 0) return nf_fail(NF_ERR_IO, "%s: cannot read", path);
-    if (line > 0 && r.st) {
-        const char *d = r.detail;
-        if (!strncmp(d, "value: ", 7)) d += 7;
-        return nf_fail(NF_ERR_FORMAT, "%s:%d: %s", path, line, d);
-    }
-    if (line > 0) return nf_fail(NF_ERR_FORMAT, "%s:%d: not a [section] or key = value line", path, line);
-    *c = copy;
-    return NF_OK;
+    return reading_status(&r, path, line, c, &copy);
+}
+
+nf_status nf_config_parse(const char *text, const char *source, nf_fit_config *c)
+{
+    nf_fit_config copy = *c;
+    reading r = {.c = &copy, .path = source};
+    int line = ini_parse_string(text, on_entry, &r);
+    return reading_status(&r, source, line, c, &copy);
 }
 
 /* ==== writing it back ===================================================== */

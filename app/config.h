@@ -23,6 +23,9 @@ nf_fit_config nf_fit_config_defaults(void);
  * out of range. */
 nf_status nf_config_read(const char *path, nf_fit_config *c);
 
+/* The same from text (a run store's copy); `source` names it in messages. */
+nf_status nf_config_parse(const char *text, const char *source, nf_fit_config *c);
+
 /* Sets one key ("section.key" or a bare key when unique) from text, as a
  * line of the file would; `origin` names where it came from in messages. */
 nf_status nf_config_set(nf_fit_config *c, const char *key, const char *value, const char *origin);

@@ -14,6 +14,13 @@ typedef struct command {
 
 static const command commands[] = {
     {"fit", nf_cmd_fit, "search for a network architecture by evolution and train the winner"},
+    {"resume", nf_cmd_resume, "continue a stopped or killed run from its run file, exactly"},
+    {"history", nf_cmd_history, "a run's generations: best and median fitness, population, images, time"},
+    {"top", nf_cmd_top, "a run's best candidates with fitness, parameters, FLOPs, generation born"},
+    {"lineage", nf_cmd_lineage, "a candidate's ancestry, with the changes and fitness at each step"},
+    {"show", nf_cmd_show, "a candidate's architecture as a table of layers (or JSON)"},
+    {"export", nf_cmd_export, "a candidate of a run as a model file (.nfm) or ONNX"},
+    {"plot", nf_cmd_plot, "a run's progress as a PNG: accuracy per generation, parameters against accuracy"},
     {"data", nf_cmd_data, "load a data set exactly as fit would and describe it"},
     {"train", nf_cmd_train, "train the reference CNN (or --arch FILE.json) and report loss and test accuracy per epoch"},
     {"evaluate", nf_cmd_evaluate, "a model file's test accuracy, per class, and its confusion matrix"},

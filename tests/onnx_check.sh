@@ -1,7 +1,8 @@
 #!/bin/sh
 # The ONNX export, proven by independent tools: models covering every op
 # kind, kernel, stride and activation, a model trained by `nasfit train
-# --save` and the winner of a tiny `nasfit fit --save`, are exported; onnx.checker (python3-onnx) must accept each, and
+# --save` and the winner of a tiny `nasfit fit` (through `nasfit export`),
+# are exported; onnx.checker (python3-onnx) must accept each, and
 # ONNX Runtime (the onnxruntime-node npm package, CPU) must give the same
 # class and logits within 1e-4 as nasfit's own forward pass on 300 images.
 # Exit 77 with a SKIP line when a runtime is missing (scripts/run-tests.sh
@@ -22,7 +23,8 @@ if [ -z "$NASFIT_ASAN" ]; then
   # The winner of a tiny search (two generations on 3000 images).
   "$BUILD/nasfit" fit --config configs/quick.conf --set data.train_limit=3000 --set search.slice_images=1000 \
     --generations 2 --population 3 --set training.refresh_images=256 --set search.final_epochs=0.3 --set search.time=0 \
-    --save "$OUT/searched.nfm" > "$OUT/fit.log" 2>&1
+    --db "$OUT/search.sqlite" > "$OUT/fit.log" 2>&1
+  "$BUILD/nasfit" export --db "$OUT/search.sqlite" best -o "$OUT/searched.nfm" >> "$OUT/fit.log" 2>&1
   "$BUILD/tests/onnx_fixture" "$OUT" "$OUT/trained.nfm" "$OUT/searched.nfm"
 else
   "$BUILD/tests/onnx_fixture" "$OUT"

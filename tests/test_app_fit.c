@@ -40,7 +40,9 @@ static void test_fit_end_to_end(void **state)
 {
     (void)state;
     char *dir = data_dir(), out[16384];
-    char *argv[] = {"fit", "--data", dir, "--generations", "2", TINY, NULL};
+    char db[512];
+    snprintf(db, sizeof db, "%s/run.sqlite", dir);
+    char *argv[] = {"fit", "--data", dir, "--db", db, "--generations", "2", TINY, NULL};
     int rc = fit(argv, out, sizeof out);
     if (rc) fail_msg("exit %d: %s", rc, out);
     assert_non_null(strstr(out, "270 training, 30 validation and 60 test images of 1x8x8"));
@@ -100,8 +102,9 @@ static void test_interrupted_exits_3(void **state)
     char *dir = data_dir();
     pid_t pid = fork();
     if (pid == 0) {
-        char out[16384];
-        char *argv[] = {"fit", "--data", dir, "--generations", "50", TINY, NULL};
+        char out[16384], db[512];
+        snprintf(db, sizeof db, "%s/run.sqlite", dir);
+        char *argv[] = {"fit", "--data", dir, "--db", db, "--generations", "50", TINY, NULL};
         alarm(60);
         signal(SIGALRM, SIG_DFL);
         pid_t me = getpid();

@@ -1,0 +1,105 @@
+/* nasfit show: a candidate's architecture as a table of layers. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/arch_json.h"
+#include "app/commands.h"
+#include "app/run_read.h"
+#include "engine/op.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nasfit show --db FILE ID|best [--json]\n"
+            "The architecture of a candidate (or of the run's best) as a table of layers: id,\n"
+            "operation, inputs, output shape (channels x height x width), parameters and the\n"
+            "layer's settings; then its training settings and totals.\n"
+            "--json prints the architecture as JSON, the form nasfit train --arch reads.\n\n"
+            "  --db FILE   the run file\n"
+            "  --json      the architecture JSON instead of the table\n"
+            "  --help      this text\n\n"
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file, no such candidate)\n");
+}
+
+typedef struct shown {
+    char *json;
+    char head[512];
+} shown;
+
+static nf_status candidate_row(void *user, const nf_row *r)
+{
+    shown *s = user;
+    s->json = strdup(nf_row_text(r, 0));
+    snprintf(s->head, sizeof s->head,
+             "candidate %lld, born in generation %lld: %lld parameters, %.2f MFLOPs per image; %s, learning rate %.3g, "
+             "weight decay %.3g, batch %lld; best fitness %s",
+             (long long)nf_row_int(r, 1), (long long)nf_row_int(r, 2), (long long)nf_row_int(r, 3), nf_row_real(r, 4) / 1e6,
+             nf_row_text(r, 5), nf_row_real(r, 6), nf_row_real(r, 7), (long long)nf_row_int(r, 8),
+             nf_row_null(r, 9) ? "- (not trained yet)" : nf_row_text(r, 9));
+    return s->json ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
+}
+
+static void settings_of(const nf_vertex *v, char *buf, size_t cap)
+{
+    buf[0] = 0;
+    switch (v->op) {
+    case NF_OP_CONV2D: snprintf(buf, cap, "kernel %d, stride %d%s", v->attr.kernel, v->attr.stride, v->attr.bias ? ", bias" : ""); break;
+    case NF_OP_DENSE: snprintf(buf, cap, "%s", v->attr.bias ? "bias" : ""); break;
+    case NF_OP_ACT: snprintf(buf, cap, "%s", nf_act_name(v->attr.act)); break;
+    case NF_OP_DROPOUT: snprintf(buf, cap, "rate %g", (double)v->attr.rate); break;
+    default: break;
+    }
+}
+
+static void print_table(const nf_graph *g)
+{
+    printf("%5s  %-10s %-14s %-16s %10s  %s\n", "id", "op", "inputs", "output", "parameters", "settings");
+    for (int i = 0; i < g->n; i++) {
+        const nf_vertex *v = &g->v[i];
+        char inputs[64] = "", shape[48], set[64];
+        for (int k = 0, at = 0; k < v->n_inputs && at < (int)sizeof inputs; k++)
+            at += snprintf(inputs + at, sizeof inputs - (size_t)at, "%s%d", k ? "," : "", g->v[v->inputs[k]].id);
+        snprintf(shape, sizeof shape, "%dx%dx%d", v->nout, v->h, v->w);
+        const nf_op_def *d = nf_op_def_of(v->op);
+        settings_of(v, set, sizeof set);
+        printf("%5d  %-10s %-14s %-16s %10zu  %s\n", v->id, nf_op_name(v->op), inputs[0] ? inputs : "-", shape,
+               d->n_param ? d->n_param(v) : 0, set);
+    }
+}
+
+int nf_cmd_show(int argc, char **argv)
+{
+    static const nf_read_command me = {"show", 0, 1, usage};
+    nf_read_args a;
+    int code = nf_read_parse(&me, argc, argv, &a);
+    if (code >= 0) return code;
+    nf_store *db;
+    int64_t id;
+    if ((code = nf_read_open("show", a.db, &db))) return code;
+    if ((code = nf_read_candidate("show", db, a.which, &id))) { nf_store_close(db); return code; }
+    shown s = {0};
+    const nf_val v = nf_int(id);
+    nf_status st = nf_store_exec(db, "SELECT architecture, id, born, parameters, flops, optimizer, learning_rate, weight_decay, "
+                                     "batch, (SELECT printf('%.4f', max(fitness)) FROM candidate_fitness WHERE candidate_id = id) "
+                                     "FROM candidates WHERE id = ?", &v, 1, candidate_row, &s);
+    nf_store_close(db);
+    nf_graph *g = NULL;
+    if (!st && a.json) fputs(s.json, stdout);
+    else if (!st) {
+        char source[1100];
+        snprintf(source, sizeof source, "%s (candidate %lld)", a.db, (long long)id);
+        nf_rng rng;
+        nf_rng_seed(&rng, 1, 0, NF_RNG_INIT); /* the table needs shapes only; weights are not read */
+        st = nf_arch_from_json(s.json, source, &rng, &g);
+        if (!st) {
+            printf("%s\n", s.head);
+            print_table(g);
+        }
+    }
+    nf_graph_destroy(g);
+    free(s.json);
+    if (!st) return 0;
+    fprintf(stderr, "nasfit show: %s\n", nf_last_error());
+    return 2;
+}

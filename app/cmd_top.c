@@ -1,0 +1,75 @@
+/* nasfit top: a run's best candidates. */
+#include <stdio.h>
+
+#include "app/commands.h"
+#include "app/json_out.h"
+#include "app/run_read.h"
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "usage: nasfit top --db FILE [-n N] [--json]\n"
+            "The N best candidates of the run kept in FILE (10 by default), by the best fitness\n"
+            "each reached in any generation: id, fitness, validation accuracy then, parameters,\n"
+            "MFLOPs per image, generation born, generations trained, and the architecture in\n"
+            "brief. Works while a run writes the file.\n\n"
+            "  --db FILE   the run file\n"
+            "  -n N        how many (1 to 1000000)\n"
+            "  --json      one JSON document instead of text\n"
+            "  --help      this text\n\n"
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file)\n");
+}
+
+typedef struct top { int json; nf_json *list; } top;
+
+static nf_status row(void *user, const nf_row *r)
+{
+    top *t = user;
+    if (!t->json) {
+        printf("%6lld %8.4f %8.4f %10lld %8.2f %4lld %7lld  %s\n", (long long)nf_row_int(r, 0), nf_row_real(r, 1),
+               nf_row_real(r, 2), (long long)nf_row_int(r, 3), nf_row_real(r, 4) / 1e6, (long long)nf_row_int(r, 5),
+               (long long)nf_row_int(r, 6), nf_row_text(r, 7));
+        return NF_OK;
+    }
+    nf_json *o = nf_json_object();
+    nf_json_int(o, "id", nf_row_int(r, 0));
+    nf_json_real(o, "fitness", nf_row_real(r, 1));
+    nf_json_real(o, "val_accuracy", nf_row_real(r, 2));
+    nf_json_int(o, "parameters", nf_row_int(r, 3));
+    nf_json_real(o, "flops", nf_row_real(r, 4));
+    nf_json_int(o, "born", nf_row_int(r, 5));
+    nf_json_int(o, "generations_trained", nf_row_int(r, 6));
+    nf_json_text(o, "brief", nf_row_text(r, 7));
+    nf_json_put(t->list, NULL, o);
+    return NF_OK;
+}
+
+int nf_cmd_top(int argc, char **argv)
+{
+    static const nf_read_command me = {"top", 1, 0, usage};
+    nf_read_args a;
+    int code = nf_read_parse(&me, argc, argv, &a);
+    if (code >= 0) return code;
+    nf_store *db;
+    if ((code = nf_read_open("top", a.db, &db))) return code;
+    top t = {.json = a.json, .list = a.json ? nf_json_array() : NULL};
+    if (!a.json)
+        printf("%6s %8s %8s %10s %8s %4s %7s  %s\n", "id", "fitness", "val_acc", "params", "MFLOPs", "born", "trained",
+               "architecture");
+    /* SQLite takes val_accuracy from the row that holds max(fitness). */
+    const nf_val n = nf_int(a.n);
+    nf_status st = nf_store_exec(db, "SELECT c.id, max(f.fitness), f.val_accuracy, c.parameters, c.flops, c.born, "
+                                     "count(*), c.brief FROM candidates c JOIN candidate_fitness f ON f.candidate_id = c.id "
+                                     "GROUP BY c.id ORDER BY 2 DESC, c.id LIMIT ?", &n, 1, row, &t);
+    if (a.json) {
+        nf_json *doc = nf_json_object();
+        nf_json_text(doc, "file", a.db);
+        nf_json_put(doc, "candidates", t.list);
+        if (!st) st = nf_json_print(doc, stdout);
+        nf_json_free(doc);
+    }
+    nf_store_close(db);
+    if (!st) return 0;
+    fprintf(stderr, "nasfit top: %s\n", nf_last_error());
+    return 2;
+}

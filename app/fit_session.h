@@ -1,0 +1,27 @@
+/* One session of a search run, shared by `nasfit fit` (a new run) and
+ * `nasfit resume` (the rest of a stored one): loads the data the
+ * configuration names, builds the search (restored from the store when
+ * resuming), runs it with the store's committing hooks chained before the
+ * printing ones, and records how it ended. Exit status: 0 done, 2 bad
+ * input, 3 interrupted (resumable), 4 failed. */
+#ifndef NF_FIT_SESSION_H
+#define NF_FIT_SESSION_H
+
+#include "app/config.h"
+#include "app/run_store.h"
+
+typedef struct nf_fit_session {
+    const char *command;          /* "fit" or "resume", for messages */
+    const nf_fit_config *cfg;
+    nf_store *db;                 /* open for writing */
+    const nf_run_state *resume;   /* NULL: a new run */
+    int quiet;
+} nf_fit_session;
+
+int nf_fit_session_run(const nf_fit_session *fs);
+
+/* The data set spec as stored: a path made absolute (so a resume from
+ * another folder finds it), a name such as fashion-mnist unchanged. */
+void nf_fit_data_spec(char *spec, size_t cap);
+
+#endif

@@ -13,7 +13,7 @@
 
 nf_task_params nf_task_defaults(void)
 {
-    return (nf_task_params){.refresh_images = 2048, .threads = 1};
+    return (nf_task_params){.refresh_images = 1024, .threads = 1};
 }
 
 static double seconds_now(void)

@@ -30,7 +30,7 @@ typedef struct nf_task_params {
     int64_t images;           /* images in the slice */
     int generation;           /* the generation it trains for (dropout stream; recorded) */
     int cosine;               /* 1: the learning rate decays from the candidate's to 0 over the slice */
-    int refresh_images;       /* training images batchnorm statistics are re-measured on (2048) */
+    int refresh_images;       /* training images batchnorm statistics are re-measured on (1024) */
     double param_penalty;     /* fitness -= this x parameters / 1e6 (0) */
     double flops_penalty;     /* fitness -= this x forward MFLOPs per image / 100 (0) */
     int threads;              /* threads of one pass (1 inside a parallel loop) */

@@ -46,6 +46,7 @@ history_of() { # everything the search decided, doubles as hex: must match betwe
 }
 
 # ==== a straight run, read while it runs =====================================
+started=$(date +%s.%N)
 $FIT --db straight.sqlite > straight.log 2>&1 &
 pid=$!
 reads=0; bad_reads=0; last=0; refused=0
@@ -66,6 +67,7 @@ while kill -0 $pid 2>/dev/null; do
   sleep 0.05
 done
 wait $pid; rc=$?
+took=$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')
 [ $rc -eq 0 ] || fail "the straight run exited $rc: $(cat straight.log)"
 [ $bad_reads -eq 0 ] && [ $reads -ge 3 ] && ok "$reads reads while the run wrote, none failed or went backwards" ||
   fail "$bad_reads of $reads reads failed or went backwards: $(cat reader.log)"
@@ -74,10 +76,13 @@ wait $pid; rc=$?
 history_of straight.sqlite > straight.txt
 
 # ==== kill -9 at random moments, resume after each ===========================
-# The random moments come from the shell's own pid-seeded awk; the seed is printed.
+# The random moments come from the shell's own pid-seeded awk; the seed is
+# printed. They are scaled to the straight run's duration on this machine
+# (together about 60 % of it), so most kills land while the search runs
+# however fast or slow the machine is.
 seed=${STORE_SEED:-$$}
-echo "kill -9 loop: $KILLS trials, seed $seed"
-delays=$(awk -v s="$seed" -v n="$KILLS" 'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.2f ", 0.03 + rand() * 0.3 }')
+echo "kill -9 loop: $KILLS trials, seed $seed, the straight run took $took s"
+delays=$(awk -v s="$seed" -v n="$KILLS" -v t="$took" 'BEGIN { srand(s); for (i = 0; i < n; i++) printf "%.3f ", 0.02 + rand() * 1.2 * t / n }')
 trial=0; lost=0; midway=0
 : > kept.txt
 for d in $delays; do

@@ -5,6 +5,7 @@
  * as a model file (.nfm). Until the search exists, this is what `make run`
  * does; it is also the engine's learning check against PyTorch. */
 #include <getopt.h>
+#include <math.h>
 #include <limits.h>
 #include <omp.h>
 #include <stdio.h>
@@ -17,6 +18,7 @@
 #include "app/commands.h"
 #include "app/model_file.h"
 #include "app/progress.h"
+#include "app/run_read.h"
 #include "app/signals.h"
 #include "datasets/batch.h"
 #include "datasets/prepare.h"
@@ -28,6 +30,9 @@
 typedef struct train_options {
     const char *data;  /* data set spec; NULL = fashion-mnist */
     const char *arch;  /* architecture JSON file; NULL = the reference CNN */
+    const char *db;    /* a run file to take the architecture of candidate `which` from */
+    const char *which; /* ID or best */
+    int cosine;        /* 1: the learning rate decays to 0 over the run (as a search's final training) */
     const char *save;  /* model file to write after training; NULL = none */
     int epochs, batch, threads, train_limit;
     double lr;
@@ -52,6 +57,10 @@ static void usage(FILE *f)
             "  --train-limit N    train on N images only, stratified (default: all)\n"
             "  --arch FILE.json   train this architecture (as `nasfit show --json` prints it)\n"
             "                     from new weights instead of the reference CNN\n"
+            "  --db FILE ID|best  train the architecture of a candidate of a run file\n"
+            "                     (best: the run's winner) from new weights\n"
+            "  --schedule S       constant or cosine (decays to 0, as a search's final\n"
+            "                     training); default cosine with --arch or --db, else constant\n"
             "  --save FILE.nfm    write the trained model (weights, re-measured batchnorm\n"
             "                     statistics, normalisation, class names) to FILE.nfm\n"
             "  --help             this text\n");
@@ -65,7 +74,9 @@ static int parse(int argc, char **argv, train_options *o)
         {"batch", required_argument, 0, 'b'}, {"lr", required_argument, 0, 'l'},
         {"seed", required_argument, 0, 's'}, {"threads", required_argument, 0, 't'},
         {"train-limit", required_argument, 0, 'n'}, {"arch", required_argument, 0, 'a'},
-        {"save", required_argument, 0, 'o'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"save", required_argument, 0, 'o'}, {"db", required_argument, 0, 'D'},
+        {"schedule", required_argument, 0, 'S'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+    const char *schedule = NULL;
     *o = (train_options){.epochs = 1, .batch = 64, .threads = 2, .lr = 1e-3f, .seed = 1};
     optind = 1;
     int c, which = 0;
@@ -75,6 +86,8 @@ static int parse(int argc, char **argv, train_options *o)
         case 'd': o->data = optarg; break;
         case 'a': o->arch = optarg; break;
         case 'o': o->save = optarg; break;
+        case 'D': o->db = optarg; break;
+        case 'S': schedule = optarg; break;
         case 'e': ok = nf_arg_int("train", "--epochs", optarg, 1, 1000000, &o->epochs); break;
         case 'b': ok = nf_arg_int("train", "--batch", optarg, 1, 65536, &o->batch); break;
         case 'l': ok = nf_arg_double("train", "--lr", optarg, 1e-10, 1e3, &o->lr); break;
@@ -86,7 +99,17 @@ static int parse(int argc, char **argv, train_options *o)
         }
         if (!ok) return 2;
     }
+    if (o->db && optind < argc) o->which = argv[optind++];
     if (optind < argc) { fprintf(stderr, "nasfit train: unexpected argument '%s'\n", argv[optind]); return 2; }
+    if (o->db && (!o->which || o->arch)) {
+        fprintf(stderr, "nasfit train: --db FILE takes a candidate (ID or best), and not with --arch\n");
+        return 2;
+    }
+    if (schedule && strcmp(schedule, "constant") && strcmp(schedule, "cosine")) {
+        fprintf(stderr, "nasfit train: --schedule %s is neither constant nor cosine\n", schedule);
+        return 2;
+    }
+    o->cosine = schedule ? !strcmp(schedule, "cosine") : (o->arch || o->db);
     return 0;
 }
 
@@ -113,6 +136,16 @@ static int on_step(void *user, long step, float loss)
 }
 
 /* Trains for o->epochs, printing a line per epoch. */
+/* The cosine schedule: o->lr decaying to 0 over every step of the run. */
+typedef struct schedule { float lr; long steps_per_epoch, total, epoch; } schedule;
+
+static float cosine_rate(void *user, long step)
+{
+    const schedule *s = user;
+    double t = (double)(s->epoch * s->steps_per_epoch + step - 1) / (double)s->total;
+    return (float)(s->lr * 0.5 * (1.0 + cos(M_PI * (t < 1 ? t : 1))));
+}
+
 static nf_status train_and_report(const train_options *o, const nf_ds_splits *data, nf_graph *g)
 {
     const nf_dataset *train = data->train, *test = data->test ? data->test : data->val;
@@ -127,6 +160,12 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
     nf_exec_set_threads(e, o->threads);
     nf_train_params p = nf_train_defaults();
     p.optim.lr = (float)o->lr;
+    schedule sched = {(float)o->lr, nf_batcher_batches(train_batches), 0, 0};
+    sched.total = sched.steps_per_epoch * o->epochs;
+    if (o->cosine) {
+        p.rate = cosine_rate;
+        p.rate_user = &sched;
+    }
     nf_rng rng;
     nf_rng_seed(&rng, o->seed, 0, NF_RNG_DROPOUT);
     double started = nf_now();
@@ -138,6 +177,7 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
         p.hook = on_step;
         p.hook_user = &d;
         nf_batcher_start_epoch(train_batches, epoch, 1);
+        sched.epoch = epoch;
         double loss, accuracy, refreshed;
         st = nf_train_epoch(e, g, next_batch, train_batches, &p, &rng, &loss);
         nf_progress_end(&d.progress);
@@ -183,13 +223,15 @@ static nf_status make_model(const train_options *o, const nf_dataset *train, nf_
     nf_rng rng;
     nf_rng_seed(&rng, o->seed, 0, NF_RNG_INIT);
     int c = nf_ds_channels(train), h = nf_ds_height(train), w = nf_ds_width(train), k = nf_ds_classes(train);
-    if (!o->arch) return nf_model_reference_cnn(c, h, w, k, &rng, g);
-    nf_status st = nf_arch_load(o->arch, &rng, g);
+    if (!o->arch && !o->db) return nf_model_reference_cnn(c, h, w, k, &rng, g);
+    nf_status st = o->db ? (nf_read_architecture("train", o->db, o->which, &rng, g)
+                                ? nf_fail(NF_ERR_ARG, "%s: no architecture to train", o->db) : NF_OK)
+                         : nf_arch_load(o->arch, &rng, g);
     if (st) return st;
     const nf_graph *a = *g;
     if (a->in_c == c && a->in_h == h && a->in_w == w && nf_graph_classes(a) == k) return NF_OK;
     st = nf_fail(NF_ERR_ARG, "%s: the architecture takes %dx%dx%d images and gives %d classes; the data set has "
-                 "%dx%dx%d images and %d classes", o->arch, a->in_c, a->in_h, a->in_w, nf_graph_classes(a), c, h, w, k);
+                 "%dx%dx%d images and %d classes", o->db ? o->db : o->arch, a->in_c, a->in_h, a->in_w, nf_graph_classes(a), c, h, w, k);
     nf_graph_destroy(*g);
     *g = NULL;
     return st;
@@ -237,8 +279,11 @@ int nf_cmd_train(int argc, char **argv)
         nf_ds_splits_free(&data);
         return 2;
     }
-    printf("model: %s, %zu parameters; batch %d, Adam lr %g, %d thread(s), OpenBLAS %s kernels\n",
-           o.arch ? o.arch : "reference CNN", nf_graph_param_count(g), o.batch, o.lr, o.threads,
+    char what[1100];
+    if (o.db) snprintf(what, sizeof what, "candidate %s of %s (new weights)", o.which, o.db);
+    else snprintf(what, sizeof what, "%s", o.arch ? o.arch : "reference CNN");
+    printf("model: %s, %zu parameters; batch %d, Adam lr %g%s, %d thread(s), OpenBLAS %s kernels\n", what,
+           nf_graph_param_count(g), o.batch, o.lr, o.cosine ? " decaying to 0 (cosine)" : "", o.threads,
            nf_threads_blas_core());
     fflush(stdout);
     st = train_and_report(&o, &data, g);

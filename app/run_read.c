@@ -1,5 +1,7 @@
 #include "app/run_read.h"
 
+#include "app/arch_json.h"
+
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -83,4 +85,31 @@ void nf_read_status(const char *status, int64_t pid, char *buf, size_t cap)
     } else {
         snprintf(buf, cap, "%s", status);
     }
+}
+
+static nf_status architecture_row(void *user, const nf_row *r)
+{
+    char **json = user;
+    *json = strdup(nf_row_text(r, 0));
+    return *json ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
+}
+
+int nf_read_architecture(const char *command, const char *path, const char *which, nf_rng *rng, nf_graph **g)
+{
+    *g = NULL;
+    nf_store *db;
+    int64_t id;
+    int code = nf_read_open(command, path, &db);
+    if (code) return code;
+    if ((code = nf_read_candidate(command, db, which, &id))) { nf_store_close(db); return code; }
+    char *json = NULL, source[1100];
+    const nf_val v = nf_int(id);
+    nf_status st = nf_store_exec(db, "SELECT architecture FROM candidates WHERE id = ?", &v, 1, architecture_row, &json);
+    nf_store_close(db);
+    snprintf(source, sizeof source, "%s (candidate %lld)", path, (long long)id);
+    if (!st) st = nf_arch_from_json(json, source, rng, g);
+    free(json);
+    if (!st) return 0;
+    fprintf(stderr, "nasfit %s: %s\n", command, nf_last_error());
+    return 2;
 }

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "app/store.h"
+#include "engine/graph.h"
 
 typedef struct nf_read_args {
     const char *db;     /* --db FILE (required) */
@@ -34,6 +35,11 @@ int nf_read_open(const char *command, const char *path, nf_store **out);
  * candidate of the run: the winner once finished, else the best so far).
  * Prints the reason and returns 2 when there is none. */
 int nf_read_candidate(const char *command, nf_store *db, const char *which, int64_t *id);
+
+/* The architecture of candidate `which` (ID or best) of run file `path`
+ * as a graph with new weights drawn from rng. Prints the reason and returns
+ * the exit status (1 usage, 2 bad input) when it cannot; 0 on success. */
+int nf_read_architecture(const char *command, const char *path, const char *which, nf_rng *rng, nf_graph **g);
 
 /* The run's status in words for people: "done", "interrupted (resumable)",
  * "running (process N)", "stopped: process N is gone (resumable)"... */

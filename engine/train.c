@@ -56,7 +56,9 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
     int n;
     while (!(st = fetch(e, source, user, labels, &n)) && n > 0) {
         float loss;
-        if ((st = nf_train_step(e, g, n, labels, &p->optim, rng, &loss))) break;
+        nf_optim o = p->optim;
+        if (p->rate) o.lr = p->rate(p->rate_user, steps + 1);
+        if ((st = nf_train_step(e, g, n, labels, &o, rng, &loss))) break;
         if (!isfinite(loss)) {
             st = nf_fail(NF_ERR_DIVERGED, "training diverged at step %ld of the epoch (loss %g)", steps + 1, loss);
             break;

@@ -21,6 +21,10 @@ typedef struct nf_train_params {
     float value_decay;     /* their moving-average decay (0.9) */
     nf_step_hook hook;     /* progress callback, may be NULL */
     void *hook_user;
+    /* If set, the learning rate of each step (numbered from 1 within the
+     * epoch) instead of optim.lr: a schedule. */
+    float (*rate)(void *user, long step);
+    void *rate_user;
 } nf_train_params;
 
 nf_train_params nf_train_defaults(void);

@@ -143,6 +143,11 @@ gens=$("$NASFIT" history --db $DB --json | "$PY" -c 'import json, sys; print(len
 [ "$top1" = "$want" ] && [ "$gens" = "$GENS" ] && ok "the JSON agrees with the database" || fail "JSON: top $top1 (want $want), $gens generations"
 "$NASFIT" show --db $DB best --json > arch.json
 expect 0 "epoch" "$NASFIT" train --data data --arch arch.json --epochs 1 --threads 1 && ok "show --json is an architecture train --arch reads"
+expect 0 "decaying to 0 (cosine)" "$NASFIT" train --data data --db $DB best --epochs 1 --threads 1 &&
+  expect 2 "no candidate 99999" "$NASFIT" train --data data --db $DB 99999 &&
+  ok "train --db retrains a stored architecture from new weights, with the final phase's cosine schedule"
+expect 0 "digraph" "$NASFIT" dot --db $DB best && expect 0 "wrote" "$NASFIT" dot --db $DB best -o best.dot &&
+  expect 2 "no candidate 99999" "$NASFIT" dot --db $DB 99999 && ok "dot --db draws a stored candidate"
 # export and plot (issue 15's commands on the run file)
 expect 0 "written to best.nfm" "$NASFIT" export --db $DB best -o best.nfm &&
   acc=$("$NASFIT" evaluate best.nfm --data data | sed -n 's/^test accuracy \([0-9.]*\).*/\1/p') &&

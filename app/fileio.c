@@ -54,3 +54,15 @@ nf_status nf_file_write(const char *path, const void *data, size_t len)
     free(tmp);
     return st;
 }
+
+nf_status nf_file_write_encoded(const char *path, nf_status encoded, unsigned char *buf, size_t len)
+{
+    if (encoded) {
+        char detail[512];
+        snprintf(detail, sizeof detail, "%s", nf_last_error());
+        return nf_fail(encoded, "%s: %s", path, detail);
+    }
+    nf_status st = nf_file_write(path, buf, len);
+    free(buf);
+    return st;
+}

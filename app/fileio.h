@@ -19,4 +19,9 @@ nf_status nf_file_read(const char *path, unsigned char **data, size_t *len);
  * over it, so a reader never sees half a file. NF_ERR_IO naming the file. */
 nf_status nf_file_write(const char *path, const void *data, size_t len);
 
+/* Writes what an encoder made (encoded: its status; buf: its malloc'd
+ * bytes, freed here) to path; an encoder's failure is reported with the
+ * path in front. */
+nf_status nf_file_write_encoded(const char *path, nf_status encoded, unsigned char *buf, size_t len);
+
 #endif

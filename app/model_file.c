@@ -81,17 +81,10 @@ nf_status nf_model_encode(const nf_graph *g, const nf_ds_norm *norm, char *const
 nf_status nf_model_save(const char *path, const nf_graph *g, const nf_ds_norm *norm, char *const *class_names,
                         int n_classes)
 {
-    unsigned char *buf;
-    size_t len;
+    unsigned char *buf = NULL;
+    size_t len = 0;
     nf_status st = nf_model_encode(g, norm, class_names, n_classes, &buf, &len);
-    if (st) {
-        char detail[512];
-        snprintf(detail, sizeof detail, "%s", nf_last_error());
-        return nf_fail(st, "%s: %s", path, detail);
-    }
-    st = nf_file_write(path, buf, len);
-    free(buf);
-    return st;
+    return nf_file_write_encoded(path, st, buf, len);
 }
 
 /* ==== reading ============================================================ */

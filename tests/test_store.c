@@ -20,25 +20,9 @@
 #include "app/run_store.h"
 #include "app/store.h"
 #include "datasets/dataset.h"
+#include "tests/search_fixtures.h"
 #include "datasets/normalize.h"
 #include "engine/serialize.h"
-
-/* n images of 8x8, 4 classes: a bar in quadrant k, often hidden by noise. */
-static nf_dataset *tiny_set(int n, uint64_t seed)
-{
-    nf_dataset *d;
-    assert_int_equal(nf_ds_create(n, 1, 8, 8, 4, &d), NF_OK);
-    nf_rng r;
-    nf_rng_seed(&r, seed, 0, NF_RNG_TEST);
-    for (int i = 0; i < n; i++) {
-        int k = (int)nf_rng_below(&r, 4), y0 = (k / 2) * 4, x0 = (k % 2) * 4;
-        d->labels[i] = k;
-        uint8_t *px = d->pixels + (size_t)i * 64;
-        for (int p = 0; p < 64; p++) px[p] = (uint8_t)nf_rng_below(&r, 200);
-        for (int x = 0; x < 4; x++) px[(y0 + 1 + (int)nf_rng_below(&r, 2)) * 8 + x0 + x] = (uint8_t)(120 + nf_rng_below(&r, 136));
-    }
-    return d;
-}
 
 typedef struct fixture {
     nf_dataset *train, *val;
@@ -49,8 +33,8 @@ typedef struct fixture {
 static int setup(void **state)
 {
     fixture *f = calloc(1, sizeof *f);
-    f->train = tiny_set(1200, 1);
-    f->val = tiny_set(300, 2);
+    f->train = fx_quadrant_set(1200, 1);
+    f->val = fx_quadrant_set(300, 2);
     f->norm = nf_ds_normalization(f->train);
     snprintf(f->dir, sizeof f->dir, "/tmp/nf_store_test_XXXXXX");
     assert_non_null(mkdtemp(f->dir));

@@ -29,7 +29,7 @@ nf_cost nf_cost_of(const nf_graph *g)
 
 nf_limits nf_limits_defaults(void)
 {
-    return (nf_limits){.max_params = 1000000, .max_mflops = 300, .max_memory_mb = 1024, .max_width = 512};
+    return (nf_limits){.max_params = 600000, .max_mflops = 300, .max_memory_mb = 1024, .max_width = 512};
 }
 
 nf_status nf_limits_check(const nf_limits *l, const nf_graph *g, int batch)

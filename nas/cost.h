@@ -24,7 +24,9 @@ typedef struct nf_limits {
     int max_width;             /* largest nout of a layer; 0: none */
 } nf_limits;
 
-/* 1e6 parameters, 300 MFLOPs per image, 1,024 MB per batch, 512 neurons. */
+/* 600,000 parameters (a run file keeps about 16 bytes per parameter of
+ * each living candidate: this keeps an 8-hour run's file under 100 MB),
+ * 300 MFLOPs per image, 1,024 MB per batch, 512 neurons. */
 nf_limits nf_limits_defaults(void);
 
 /* NF_OK when a candidate of this architecture training with batch fits;

@@ -71,33 +71,27 @@ typedef int (*vertex_filter)(const nf_graph *g, int i);
  * -1 if none passes. */
 static int pick(const nf_graph *g, vertex_filter keep, int by_value, int prefer_low, nf_rng *rng)
 {
-    int *idx = malloc((size_t)g->n * sizeof *idx), n = 0;
-    double *val = malloc((size_t)g->n * sizeof *val);
-    if (!idx || !val) { free(idx); free(val); return -1; }
-    for (int i = 1; i < g->n - 1; i++)
-        if (keep(g, i)) { idx[n] = i; val[n] = mean_value(g, i, 0); n++; }
-    int chosen = -1;
-    if (n) {
-        /* Rank r (0 = the preferred end) gets weight n - r. */
-        double total = 0, *w = val; /* reuse: weights replace values after ranking */
-        double *rank = malloc((size_t)n * sizeof *rank);
-        for (int a = 0; rank && a < n; a++) {
-            int r = 0;
-            for (int b = 0; b < n; b++) {
-                int before = prefer_low ? val[b] < val[a] : val[b] > val[a];
-                r += before || (val[b] == val[a] && b < a);
-            }
-            rank[a] = by_value ? n - r : 1;
-        }
-        for (int a = 0; rank && a < n; a++) { w[a] = rank[a]; total += w[a]; }
-        double x = nf_rng_uniform(rng) * total;
-        for (int a = 0; rank && a < n; a++) {
-            chosen = idx[a];
-            if ((x -= w[a]) < 0) break;
-        }
-        free(rank);
+    int *idx = malloc((size_t)g->n * sizeof *idx), n = 0, chosen = -1;
+    double *val = malloc((size_t)g->n * sizeof *val), *weight = malloc((size_t)g->n * sizeof *weight);
+    if (idx && val && weight)
+        for (int i = 1; i < g->n - 1; i++)
+            if (keep(g, i)) { idx[n] = i; val[n] = mean_value(g, i, 0); n++; }
+    /* The vertex at the preferred end weighs n, the next n - 1, ... (ties
+     * ranked by index); 1 each when the values do not matter. */
+    double total = 0;
+    for (int a = 0; a < n; a++) {
+        int ahead = 0;
+        for (int b = 0; b < n; b++)
+            ahead += (prefer_low ? val[b] < val[a] : val[b] > val[a]) || (val[b] == val[a] && b < a);
+        weight[a] = by_value ? n - ahead : 1;
+        total += weight[a];
     }
-    free(idx); free(val);
+    double x = n ? nf_rng_uniform(rng) * total : 0;
+    for (int a = 0; a < n; a++) {
+        chosen = idx[a];
+        if ((x -= weight[a]) < 0) break;
+    }
+    free(idx); free(val); free(weight);
     return chosen;
 }
 

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "nas/cost.h"
 #include "nas/space.h"
@@ -43,14 +42,7 @@ const char *nf_stop_name(nf_stop_reason r)
     return (unsigned)r <= NF_STOP_SIGNAL ? names[r] : "unknown";
 }
 
-static double clock_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
-
-double nf_search_elapsed(const nf_search *s) { return s->elapsed_before + clock_now() - s->started; }
+double nf_search_elapsed(const nf_search *s) { return s->elapsed_before + nf_task_clock() - s->started; }
 
 nf_status nf_search_create(const nf_search_config *cfg, const nf_dataset *train, const nf_dataset *val,
                            const nf_dataset *test, const nf_ds_norm *norm, nf_search **out)
@@ -69,7 +61,7 @@ nf_status nf_search_create(const nf_search_config *cfg, const nf_dataset *train,
     s->cfg = *cfg;
     s->data = (nf_data){.train = train, .val = val, .norm = *norm, .aug = cfg->aug, .seed = cfg->seed};
     s->test = test;
-    s->started = clock_now();
+    s->started = nf_task_clock();
     *out = s;
     return NF_OK;
 }
@@ -89,7 +81,7 @@ void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double e
     s->generation = generation;
     s->next_id = next_id;
     s->elapsed_before = elapsed_before;
-    s->started = clock_now();
+    s->started = nf_task_clock();
 }
 
 nf_status nf_search_adopt(nf_search *s, nf_candidate *c)
@@ -386,7 +378,7 @@ static nf_stop_reason stop_after(const nf_search *s, const run_ctx *r, double ge
  * when the search is over. */
 static nf_status generation(nf_search *s, run_ctx *r)
 {
-    double t0 = clock_now();
+    double t0 = nf_task_clock();
     nf_status st = train_generation(s, r);
     if (st) return st;
     nf_candidate **sorted = malloc((size_t)s->n_pop * sizeof *sorted);
@@ -394,7 +386,7 @@ static nf_status generation(nf_search *s, run_ctx *r)
     memcpy(sorted, s->pop, (size_t)s->n_pop * sizeof *sorted);
     qsort(sorted, (size_t)s->n_pop, sizeof *sorted, by_fitness_desc);
     st = remember_best(s, sorted[0]);
-    double seconds = clock_now() - t0;
+    double seconds = nf_task_clock() - t0;
     nf_gen_stats stats = stats_of(s, sorted, seconds);
     s->stop_reason = stop_after(s, r, seconds);
     if (!st && s->stop_reason == NF_STOP_NONE) st = next_population(s, sorted);

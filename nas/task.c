@@ -16,7 +16,7 @@ nf_task_params nf_task_defaults(void)
     return (nf_task_params){.refresh_images = 1024, .threads = 1};
 }
 
-static double seconds_now(void)
+double nf_task_clock(void)
 {
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
@@ -142,7 +142,7 @@ static double fitness_of(const nf_candidate *c, const nf_task_params *p, double 
 
 nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params *p)
 {
-    double started = seconds_now();
+    double started = nf_task_clock();
     trainer t = {.c = c, .p = p};
     nf_rng_seed(&t.dropout, d->seed, (uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation, NF_RNG_DROPOUT);
     nf_batcher *b = NULL;
@@ -159,7 +159,7 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
         if (!st) st = score(&t, d, &accuracy);
     }
     c->trained_gen = p->generation;
-    c->seconds = seconds_now() - started;
+    c->seconds = nf_task_clock() - started;
     c->images += p->images;
     c->train_loss = loss;
     if (st == NF_ERR_DIVERGED) {

@@ -51,6 +51,9 @@ nf_task_params nf_task_defaults(void);
  * (the candidate is then as it was trained so far: not usable). */
 nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params *p);
 
+/* Monotonic clock in seconds (a task's and a search's wall time). */
+double nf_task_clock(void);
+
 /* Accuracy of g on every image of ds (batchnorm in inference mode). */
 nf_status nf_task_accuracy(nf_graph *g, const nf_dataset *ds, const nf_ds_norm *norm, int batch, int threads,
                            double *accuracy);

@@ -16,6 +16,7 @@
 #include "engine/train.h"
 #include "nas/mutate.h"
 #include "tests/nas_fixtures.h"
+#include "tests/tuning_fixture.h"
 
 /* ==== an executor after its graph changed ================================= */
 
@@ -76,23 +77,6 @@ static void test_exec_refuses_bad_batch_counts(void **state)
 }
 
 /* ==== the convolution tuning is the executor's own ======================= */
-
-static nf_conv_tuning saved_tuning;
-
-static int save_tuning(void **state)
-{
-    (void)state;
-    saved_tuning = nf_conv_tuning_now;
-    return 0;
-}
-
-/* Runs even when the test fails, so no later test inherits the change. */
-static int restore_tuning(void **state)
-{
-    (void)state;
-    nf_conv_tuning_now = saved_tuning;
-    return 0;
-}
 
 /* input(8, 12x12) -> conv3x3 8 -> conv 5x5 8 -> gap -> dense 3: both paths. */
 static nf_graph *two_convs(void)

@@ -15,6 +15,7 @@
 #include "engine/loss.h"
 #include "engine/op.h"
 #include "engine/optim.h"
+#include "tests/tuning_fixture.h"
 
 enum { BATCH = 3 };
 
@@ -129,24 +130,6 @@ static void test_conv_kernels_and_strides(void **state)
                     head(g, at);
                     check_gradients(g, 100 + z * 16 + k * 4 + stride * 2 + bias, 1e-2, 2e-3);
                 }
-}
-
-/* The tuning as it was before a test that changes it; the teardown puts
- * it back even when the test fails, so no later test inherits the change. */
-static nf_conv_tuning saved_tuning;
-
-static int save_tuning(void **state)
-{
-    (void)state;
-    saved_tuning = nf_conv_tuning_now;
-    return 0;
-}
-
-static int restore_tuning(void **state)
-{
-    (void)state;
-    nf_conv_tuning_now = saved_tuning;
-    return 0;
 }
 
 /* Every op, status, activation and optimiser has its table entry and name

@@ -37,6 +37,11 @@ static void usage(FILE *f)
             "  --target ACC         stop once the best validation accuracy reaches ACC\n"
             "  --seed S             run seed (same seed and settings: same run, bit for bit)\n"
             "  --threads T          candidates trained at once (default 2)\n"
+            "  --strategy S         elitism (default), aging, or a baseline: random (random\n"
+            "                       search with successive halving) or fixed (one architecture\n"
+            "                       trained for the whole budget with the same recipe)\n"
+            "  --arch FILE.json     the fixed strategy's architecture (as nasfit show --json\n"
+            "                       prints it); default the reference CNN\n"
             "  --db FILE            the run file (SQLite) that keeps every candidate, the history\n"
             "                       and what a resume needs; default DATA-YYYYMMDD-HHMMSS.sqlite\n"
             "                       (printed at the start); it must not hold a run already\n"
@@ -65,10 +70,12 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         {"generations", required_argument, 0, 'g'}, {"population", required_argument, 0, 'p'},
         {"time", required_argument, 0, 't'}, {"target", required_argument, 0, 'a'}, {"seed", required_argument, 0, 's'},
         {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"db", required_argument, 0, 'D'},
-        {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+        {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+        {"strategy", required_argument, 0, 'X'}, {"arch", required_argument, 0, 'A'}, {0, 0, 0, 0}};
     static const struct { int c; const char *key; } keyed[] = {
         {'d', "data.path"}, {'g', "search.generations"}, {'p', "search.population"}, {'t', "search.time"},
-        {'a', "search.target"}, {'s', "search.seed"}, {'T', "search.threads"}};
+        {'a', "search.target"}, {'s', "search.seed"}, {'T', "search.threads"}, {'X', "search.strategy"},
+        {'A', "search.arch"}};
     *o = (fit_options){0};
     *n_ov = 0;
     optind = 1;
@@ -175,6 +182,7 @@ int nf_cmd_fit(int argc, char **argv)
     free(ov);
     if (bad) return bad;
     nf_fit_data_spec(cfg.data, sizeof cfg.data);
+    if (cfg.arch[0]) nf_fit_data_spec(cfg.arch, sizeof cfg.arch); /* absolute, for a resume from elsewhere */
     char *text = nf_config_text(&cfg);
     if (!text) { fprintf(stderr, "nasfit fit: out of memory\n"); return 4; }
     if (o.print_config) {

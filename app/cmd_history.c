@@ -14,8 +14,10 @@ static void usage(FILE *f)
             "usage: nasfit history --db FILE [--json]\n"
             "The run kept in FILE: its data set, seed, status and result, then one line per\n"
             "generation: best and median fitness, the best candidate's validation accuracy and\n"
-            "id, population, failed candidates, images trained, seconds, and the seconds spent\n"
-            "committing it to the file. Works while a run writes the file.\n\n"
+            "id, population, failed and culled candidates, images trained, seconds, the seconds\n"
+            "spent committing it to the file, and where the thread time went: the share spent\n"
+            "scoring (batchnorm re-measurement and validation) and the share left idle.\n"
+            "Works while a run writes the file (older run files show - where they lack a figure).\n\n"
             "  --db FILE   the run file\n"
             "  --json      one JSON document instead of text\n"
             "  --help      this text\n\n"
@@ -51,8 +53,8 @@ static nf_status run_row(void *user, const nf_row *r)
         printf("winner: candidate %lld, validation accuracy %.4f%s", (long long)nf_row_int(r, 7), nf_row_real(r, 8),
                nf_row_null(r, 9) ? "\n" : "");
     if (!nf_row_null(r, 7) && !nf_row_null(r, 9)) printf(", test accuracy %.4f\n", nf_row_real(r, 9));
-    printf("%4s %8s %8s %8s %7s %4s %6s %9s %8s %7s\n", "gen", "best", "median", "best_acc", "best_id", "pop", "failed",
-           "images", "seconds", "commit");
+    printf("%4s %8s %8s %8s %7s %4s %6s %6s %9s %8s %7s %6s %6s\n", "gen", "best", "median", "best_acc", "best_id", "pop",
+           "failed", "culled", "images", "seconds", "commit", "score%", "idle%");
     return NF_OK;
 }
 
@@ -60,18 +62,26 @@ static nf_status gen_row(void *user, const nf_row *r)
 {
     history *h = user;
     if (!h->json) {
-        printf("%4lld %8.4f %8.4f %8.4f %7lld %4lld %6lld %9lld %8.1f %7.2f\n", (long long)nf_row_int(r, 0),
+        char score[16] = "     -", idle[16] = "     -";
+        double all = nf_row_real(r, 11) + nf_row_real(r, 13); /* the tasks' thread time and the idle */
+        if (!nf_row_null(r, 11) && all > 0) {
+            snprintf(score, sizeof score, "%6.1f", 100 * nf_row_real(r, 12) / all);
+            snprintf(idle, sizeof idle, "%6.1f", 100 * nf_row_real(r, 13) / all);
+        }
+        printf("%4lld %8.4f %8.4f %8.4f %7lld %4lld %6lld %6lld %9lld %8.1f %7.2f %s %s\n", (long long)nf_row_int(r, 0),
                nf_row_real(r, 1), nf_row_real(r, 2), nf_row_real(r, 3), (long long)nf_row_int(r, 4),
-               (long long)nf_row_int(r, 5), (long long)nf_row_int(r, 6), (long long)nf_row_int(r, 7),
-               nf_row_real(r, 8), nf_row_real(r, 9));
+               (long long)nf_row_int(r, 5), (long long)nf_row_int(r, 6), (long long)nf_row_int(r, 10),
+               (long long)nf_row_int(r, 7), nf_row_real(r, 8), nf_row_real(r, 9), score, idle);
         return NF_OK;
     }
     static const char *const names[] = {"generation", "best_fitness", "median_fitness", "best_accuracy", "best_id",
-                                        "population", "failed", "images", "seconds", "commit_seconds"};
+                                        "population", "failed", "images", "seconds", "commit_seconds", "culled",
+                                        "train_seconds", "score_seconds", "idle_seconds"};
+    static const char is_real[] = {0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1};
     nf_json *o = nf_json_object();
-    for (int k = 0; k < 10; k++) {
-        if (k == 1 || k == 2 || k == 3 || k >= 8) nf_json_real(o, names[k], nf_row_real(r, k));
-        else nf_json_int(o, names[k], nf_row_int(r, k));
+    for (int k = 0; k < 14; k++) {
+        if (!is_real[k]) nf_json_int(o, names[k], nf_row_int(r, k));
+        else nf_json_real(o, names[k], nf_row_null(r, k) ? NAN : nf_row_real(r, k));
     }
     nf_json_put(h->gens, NULL, o);
     return NF_OK;
@@ -95,7 +105,8 @@ int nf_cmd_history(int argc, char **argv)
                                      "final_val_accuracy, test_accuracy, (SELECT count(*) FROM candidates) FROM run",
                                  NULL, 0, run_row, &h);
     if (!st) st = nf_store_exec(db, "SELECT generation, best_fitness, median_fitness, best_accuracy, best_id, population, "
-                                    "failed, images, seconds, commit_seconds FROM generations ORDER BY generation",
+                                    "failed, images, seconds, commit_seconds, culled, train_seconds, score_seconds, idle_seconds "
+                                    "FROM generations ORDER BY generation",
                                 NULL, 0, gen_row, &h);
     if (a.json) {
         nf_json_put(h.doc, "generations", h.gens);

@@ -44,7 +44,7 @@ static const key_def keys[] = {
     K("data", "augment_shift", T_INT, search.aug.shift, 0, 16),
     K("data", "augment_flip", T_INT, search.aug.flip, 0, 1),
     K("search", "population", T_INT, search.population, 2, 1024),
-    K("search", "elite", T_INT, search.elite, 0, 1023),
+    K("search", "elite", T_INT, search.elite, 1, 1023),
     K("search", "tournament", T_INT, search.tournament, 1, 1024),
     K("search", "strategy", T_STRATEGY, search.strategy, 0, 0),
     K("search", "generations", T_INT, search.generations, 0, 1e9),
@@ -55,6 +55,12 @@ static const key_def keys[] = {
     K("search", "final_epochs", T_DOUBLE, search.final_epochs, 0, 1000),
     K("search", "seed", T_U64, search.seed, 0, 0),
     K("search", "threads", T_INT, search.threads, 1, 1024),
+    K("search", "cull_share", T_DOUBLE, search.cull_share, 0, 0.9),
+    K("search", "cull_val_images", T_INT, search.cull_val_images, 0, 1e8),
+    K("search", "cull_margin", T_DOUBLE, search.cull_margin, 0, 1),
+    K("search", "halving_draws", T_INT, search.halving_draws, 2, 1024),
+    K("search", "halving_eta", T_INT, search.halving_eta, 2, 1024),
+    K("search", "arch", T_TEXT, arch, 0, 0),
     K("training", "optimizer", T_OPTIM, search.settings.optim, 0, 0),
     K("training", "lr", T_FLOAT, search.settings.optim.lr, 1e-7, 10),
     K("training", "weight_decay", T_FLOAT, search.settings.optim.weight_decay, 0, 0.5),
@@ -62,6 +68,7 @@ static const key_def keys[] = {
     K("training", "refresh_images", T_INT, search.task.refresh_images, 0, 1e8),
     K("fitness", "param_penalty", T_DOUBLE, search.task.param_penalty, 0, 100),
     K("fitness", "flops_penalty", T_DOUBLE, search.task.flops_penalty, 0, 100),
+    K("fitness", "time_penalty", T_DOUBLE, search.task.time_penalty, 0, 100),
     K("space", "min_stages", T_INT, search.var.space.min_stages, 1, 6),
     K("space", "max_stages", T_INT, search.var.space.max_stages, 1, 6),
     K("space", "min_blocks", T_INT, search.var.space.min_blocks, 1, 8),
@@ -187,10 +194,9 @@ static nf_status set_value(nf_fit_config *c, const key_def *k, const char *value
         if (x < 0) return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not a duration (e.g. 90s, 30m, 8h, 1h30m)", origin, k->section, k->name, value);
         return set_number(k, field, x, value, origin);
     case T_STRATEGY:
-        if (!strcmp(value, "elitism")) c->search.strategy = NF_STRATEGY_ELITISM;
-        else if (!strcmp(value, "aging")) c->search.strategy = NF_STRATEGY_AGING;
-        else if (!strcmp(value, "random")) c->search.strategy = NF_STRATEGY_RANDOM;
-        else return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not elitism, aging or random", origin, k->section, k->name, value);
+        if (nf_strategy_parse(value) == NF_STRATEGY_COUNT)
+            return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not elitism, aging, random or fixed", origin, k->section, k->name, value);
+        c->search.strategy = nf_strategy_parse(value);
         return NF_OK;
     case T_OPTIM: {
         nf_optim_kind kind = nf_optim_parse(value);
@@ -317,11 +323,7 @@ static void put_value(FILE *f, const nf_fit_config *c, const key_def *k)
     case T_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;
     case T_FLOAT: put_exact(f, *(const float *)field, 1); break;
     case T_DURATION: put_exact(f, *(const double *)field, 0); fputc('s', f); break;
-    case T_STRATEGY: {
-        static const char *const names[] = {"elitism", "aging", "random"};
-        fprintf(f, "%s", names[c->search.strategy]);
-        break;
-    }
+    case T_STRATEGY: fprintf(f, "%s", nf_strategy_name(c->search.strategy)); break;
     case T_OPTIM: fprintf(f, "%s", nf_optim_name(c->search.settings.optim.kind)); break;
     default: put_exact(f, *(const double *)field, 0); break;
     }

@@ -12,6 +12,7 @@
 typedef struct nf_fit_config {
     nf_search_config search;
     char data[512];          /* data set spec ("fashion-mnist" by default) */
+    char arch[512];          /* the fixed strategy's architecture JSON ("": the reference CNN) */
     double val_fraction;     /* share of each class held out for validation (0.1) */
     int train_limit;         /* 0: every training image */
 } nf_fit_config;

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/arch_json.h"
 #include "app/fit_report.h"
 #include "app/progress.h"
 #include "datasets/prepare.h"
@@ -26,6 +27,26 @@ static nf_status load_data(const nf_fit_config *cfg, nf_ds_splits *data)
     po.val_fraction = cfg->val_fraction;
     po.train_limit = cfg->train_limit;
     return nf_ds_prepare(cfg->data, &po, data);
+}
+
+/* The fixed strategy's architecture (search.arch), which must take the
+ * data set's images and give its classes; NULL when none is named. */
+static nf_status load_arch(const nf_fit_config *cfg, const nf_dataset *train, nf_graph **g)
+{
+    *g = NULL;
+    if (cfg->search.strategy != NF_STRATEGY_FIXED || !cfg->arch[0]) return NF_OK;
+    nf_rng rng;
+    nf_rng_seed(&rng, cfg->search.seed, 0, NF_RNG_INIT);
+    nf_status st = nf_arch_load(cfg->arch, &rng, g);
+    if (st) return st;
+    const nf_graph *a = *g;
+    int c = nf_ds_channels(train), h = nf_ds_height(train), w = nf_ds_width(train), k = nf_ds_classes(train);
+    if (a->in_c == c && a->in_h == h && a->in_w == w && nf_graph_classes(a) == k) return NF_OK;
+    st = nf_fail(NF_ERR_ARG, "%s: the architecture takes %dx%dx%d images and gives %d classes; the data set has "
+                 "%dx%dx%d images and %d classes", cfg->arch, a->in_c, a->in_h, a->in_w, nf_graph_classes(a), c, h, w, k);
+    nf_graph_destroy(*g);
+    *g = NULL;
+    return st;
 }
 
 static void describe(const nf_ds_splits *d, const nf_fit_config *cfg, double seconds)
@@ -68,8 +89,14 @@ int nf_fit_session_run(const nf_fit_session *fs)
     nf_fit_report_init(&rep, fs->quiet);
     if (!fs->quiet) describe(&data, fs->cfg, nf_now() - t0);
     nf_search *s = NULL;
-    nf_status st = nf_search_create(&fs->cfg->search, data.train, data.val, data.test, &data.norm, &s);
+    nf_graph *arch = NULL;
+    nf_search_config sc = fs->cfg->search;
+    nf_status st = load_arch(fs->cfg, data.train, &arch);
+    sc.arch = arch;
+    if (!st) st = nf_search_create(&sc, data.train, data.val, data.test, &data.norm, &s);
+    if (!st && fs->trainer) nf_search_set_trainer(s, fs->trainer);
     if (!st) st = nf_run_store_data(fs->db, &data.norm, data.train->class_names, nf_ds_classes(data.train));
+    if (!st) st = nf_run_store_trainer(fs->db, s->trainer->ops->name, s->trainer->workers);
     if (!st && fs->resume) st = nf_run_store_restore(fs->db, s, fs->resume);
     if (!st && fs->resume && !fs->quiet) say_resume_point(fs->resume, s);
     nf_search_hooks printing = nf_fit_report_hooks(&rep);
@@ -89,6 +116,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
         fprintf(stderr, "nasfit: what was committed is kept in %s; once the cause is fixed: nasfit resume --db %s\n",
                 nf_store_path(fs->db), nf_store_path(fs->db));
     nf_search_destroy(s);
+    nf_graph_destroy(arch);
     nf_ds_splits_free(&data);
     return code;
 }

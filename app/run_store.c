@@ -91,6 +91,12 @@ void nf_run_store_end(nf_store *db, nf_status result, const char *message)
 
 /* ==== the data set ====================================================== */
 
+nf_status nf_run_store_trainer(nf_store *db, const char *trainer, int workers)
+{
+    const nf_val v[] = {nf_text(trainer), nf_int(workers)};
+    return nf_store_exec(db, "UPDATE run SET trainer = ?, workers = ?", v, N(v), NULL, NULL);
+}
+
 nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *class_names, int n_classes)
 {
     char *norm_text = NULL, *names = NULL;
@@ -240,8 +246,9 @@ nf_status nf_run_store_restore(nf_store *db, nf_search *s, const nf_run_state *s
     restoring x = {s, nf_store_path(db), 0};
     nf_status st = nf_store_exec(db, "SELECT candidate_id, data FROM weights WHERE role = 'population' ORDER BY slot",
                                  NULL, 0, adopt_row, &x);
-    if (!st && s->n_pop && s->n_pop != s->cfg.population)
-        st = nf_fail(NF_ERR_FORMAT, "%s: %d candidates stored for a population of %d", x.path, s->n_pop, s->cfg.population);
+    int expected = nf_search_population_at(s, (int)state->generation);
+    if (!st && s->n_pop && s->n_pop != expected)
+        st = nf_fail(NF_ERR_FORMAT, "%s: %d candidates stored for a population of %d", x.path, s->n_pop, expected);
     x.best = 1;
     if (!st) st = nf_store_exec(db, "SELECT candidate_id, data FROM weights WHERE role = 'best'", NULL, 0, adopt_row, &x);
     if (!st && state->final_images >= 0 && !s->best)
@@ -367,9 +374,11 @@ static nf_status put_scores(nf_store *db, const nf_search *s, const nf_candidate
                                      "train_seconds = train_seconds + ?, images = ?, failure = ? WHERE id = ?",
                                  v, N(v), NULL, NULL);
     const nf_val w[] = {nf_int(c->id), nf_int(s->generation), nf_real(c->fitness), nf_real(c->val_accuracy),
-                        nf_real(c->train_loss), nf_real(c->seconds), nf_text(failure)};
+                        nf_real(c->train_loss), nf_real(c->seconds), nf_text(failure), nf_int(c->state == NF_CAND_CULLED),
+                        c->worker >= 0 ? nf_int(c->worker) : nf_null()};
     if (!st) st = nf_store_exec(db, "INSERT OR REPLACE INTO candidate_fitness (candidate_id, generation, fitness, "
-                                    "val_accuracy, train_loss, seconds, failure) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                                    "val_accuracy, train_loss, seconds, failure, culled, worker) "
+                                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                                 w, N(w), NULL, NULL);
     return st;
 }
@@ -396,10 +405,12 @@ static nf_status put_generation(nf_store *db, const nf_gen_stats *g)
     const nf_val v[] = {nf_int(g->generation), nf_text(utc_ago(started, g->seconds)), nf_text(utc_now(ended)),
                         nf_real(g->seconds), nf_real(g->best_fitness), nf_real(g->median_fitness),
                         nf_real(g->best_accuracy), nf_id(g->best_id), nf_int(g->population), nf_int(g->failed),
-                        nf_int(g->images)};
+                        nf_int(g->images), nf_int(g->culled), nf_real(g->train_seconds), nf_real(g->score_seconds),
+                        nf_real(g->idle_seconds)};
     return nf_store_exec(db, "INSERT OR REPLACE INTO generations (generation, started, ended, seconds, best_fitness, "
-                             "median_fitness, best_accuracy, best_id, population, failed, images) "
-                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", v, N(v), NULL, NULL);
+                             "median_fitness, best_accuracy, best_id, population, failed, images, culled, train_seconds, "
+                             "score_seconds, idle_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                         v, N(v), NULL, NULL);
 }
 
 static nf_status on_generation(void *user, const nf_search *s, const nf_gen_stats *g)

@@ -47,6 +47,9 @@ typedef struct nf_run_info {
 } nf_run_info;
 nf_status nf_run_store_start(nf_store *db, const nf_run_info *info);
 
+/* Records where the run's tasks train (trainer "local" or "mpi", and how many workers). */
+nf_status nf_run_store_trainer(nf_store *db, const char *trainer, int workers);
+
 /* The data set's normalisation and class names (for exports). When the
  * run already has them (a resume), they must be the same: NF_ERR_FORMAT
  * otherwise (the data set changed since the run started). */

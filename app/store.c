@@ -113,8 +113,28 @@ static const char schema_v1[] =
     "CREATE INDEX candidates_born ON candidates(born);\n"
     "CREATE INDEX changes_kind ON changes(kind);\n";
 
+/* Version 2: where each generation's time went, who trained what. */
+static const char schema_v2[] =
+    "ALTER TABLE generations ADD COLUMN culled INTEGER NOT NULL DEFAULT 0;  -- children stopped early, worse than their parents\n"
+    "ALTER TABLE generations ADD COLUMN train_seconds REAL;  -- thread time of its tasks, scoring included\n"
+    "ALTER TABLE generations ADD COLUMN score_seconds REAL;  -- ... of which batchnorm re-measurement and validation\n"
+    "ALTER TABLE generations ADD COLUMN idle_seconds REAL;   -- thread time no task used\n"
+    "ALTER TABLE candidate_fitness ADD COLUMN culled INTEGER NOT NULL DEFAULT 0;  -- 1: stopped early in this generation\n"
+    "ALTER TABLE candidate_fitness ADD COLUMN worker INTEGER;  -- the thread or MPI rank that trained it\n"
+    "ALTER TABLE run ADD COLUMN trainer TEXT;    -- where tasks ran: local (threads) or mpi (ranks)\n"
+    "ALTER TABLE run ADD COLUMN workers INTEGER; -- threads, or trainer ranks\n";
+
 /* migrations[v] takes a file from version v to v + 1; [0] makes it. */
-static const char *const migrations[NF_STORE_SCHEMA] = {schema_v1};
+static const char *const migrations[NF_STORE_SCHEMA] = {schema_v1, schema_v2};
+
+/* A read-only file of an older version reads as the current one through
+ * temporary views (SQLite looks in the temp schema first), the columns it
+ * lacks as NULL or 0. read_views[v] lifts version v + 1 to the current. */
+static const char *const read_views[NF_STORE_SCHEMA - 1] = {
+    "CREATE TEMP VIEW generations AS SELECT *, 0 AS culled, NULL AS train_seconds, NULL AS score_seconds, "
+    "NULL AS idle_seconds FROM main.generations;\n"
+    "CREATE TEMP VIEW candidate_fitness AS SELECT *, 0 AS culled, NULL AS worker FROM main.candidate_fitness;\n"
+    "CREATE TEMP VIEW run AS SELECT *, NULL AS trainer, NULL AS workers FROM main.run;\n"};
 
 /* ==== errors ============================================================== */
 
@@ -305,9 +325,9 @@ static nf_status identify(nf_store *db, nf_store_mode mode, int64_t *version)
     if (mode == NF_STORE_CREATE && tables > 0)
         return nf_fail(NF_ERR_ARG, "%s: already holds a run; continue it with nasfit resume --db %s, or choose another file",
                        db->path, db->path);
-    if (mode == NF_STORE_READ && *version < NF_STORE_SCHEMA)
-        return nf_fail(NF_ERR_FORMAT, "%s: an older run file (schema %lld); open it once with nasfit resume to update it",
-                       db->path, (long long)*version);
+    if (mode == NF_STORE_READ && *version < 1)
+        return nf_fail(NF_ERR_FORMAT, "%s: an impossible schema version %lld", db->path, (long long)*version);
+    if (mode == NF_STORE_READ && *version < NF_STORE_SCHEMA) return nf_store_script(db, read_views[*version - 1]);
     return NF_OK;
 }
 

@@ -40,6 +40,7 @@ nf_status nf_candidate_create(nf_graph *g, const nf_settings *set, int64_t id, i
     c->id = id;
     c->born = born;
     c->parent[0] = c->parent[1] = -1;
+    c->worker = -1;
     c->g = g;
     c->set = *set;
     c->state = NF_CAND_NEW;
@@ -178,7 +179,7 @@ static void get_scores(nf_reader *r, nf_candidate *c)
     c->images = (int64_t)nf_get_u64(r, "images");
     nf_get_str(r, c->reason, sizeof c->reason, "failure reason");
     if (r->st) return;
-    if ((unsigned)c->state > NF_CAND_FAILED) nf_reader_bad(r, "unknown candidate state");
+    if ((unsigned)c->state > NF_CAND_CULLED) nf_reader_bad(r, "unknown candidate state");
     else if (!isfinite(c->fitness) || !isfinite(c->val_accuracy) || !isfinite(c->seconds) || c->images < 0)
         nf_reader_bad(r, "a score is not a finite number");
 }
@@ -190,7 +191,7 @@ nf_status nf_candidate_deserialize(const unsigned char *buf, size_t len, nf_cand
     char magic[8];
     if (nf_take(&r, magic, 8, "magic") && memcmp(magic, MAGIC, 8)) nf_reader_bad(&r, "not a nasfit candidate (bad magic)");
     if (!r.st && nf_get_u32(&r, "version") != VERSION) nf_reader_bad(&r, "unsupported candidate format version");
-    nf_candidate c = {0};
+    nf_candidate c = {.worker = -1};
     c.id = (int64_t)nf_get_u64(&r, "id");
     c.born = nf_get_i32(&r, "generation born");
     c.parent[0] = (int64_t)nf_get_u64(&r, "parent");

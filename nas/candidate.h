@@ -62,7 +62,9 @@ nf_change_kind nf_change_parse(const char *name);
 typedef enum nf_cand_state {
     NF_CAND_NEW,      /* made, not trained in its generation yet */
     NF_CAND_TRAINED,  /* trained and scored in generation `trained_gen` */
-    NF_CAND_FAILED    /* training failed (diverged): worst fitness, reason recorded */
+    NF_CAND_FAILED,   /* training failed (diverged): worst fitness, reason recorded */
+    NF_CAND_CULLED    /* stopped early in generation `trained_gen`, worse than its parent on the same
+                         images: its scores are those of the shorter training, reason recorded */
 } nf_cand_state;
 
 typedef struct nf_candidate {
@@ -81,7 +83,8 @@ typedef struct nf_candidate {
     double train_loss;     /* mean training loss of the last slice */
     double seconds;        /* wall time of the last training (informative only: never steers the search) */
     int64_t images;        /* images trained on over its whole life */
-    char reason[NF_CANDIDATE_REASON]; /* why it failed, "" otherwise */
+    char reason[NF_CANDIDATE_REASON]; /* why it failed or was culled, "" otherwise */
+    int worker;            /* thread or rank of its last training, -1 none (informative, not serialised) */
 } nf_candidate;
 
 /* A candidate owning g (taken even on failure). */

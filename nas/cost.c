@@ -27,6 +27,35 @@ nf_cost nf_cost_of(const nf_graph *g)
     return c;
 }
 
+/* ==== the speed model ===================================================== */
+
+/* Calibrated on this project's bench machines (AVX-512 OpenBLAS kernels,
+ * one thread): effective multiply-add rate of a conv or dense layer's
+ * three GEMMs, and the time per element of the memory-bound passes of the
+ * other ops (forward, backward and the optimiser's share). */
+#define GEMM_FLOPS_PER_SECOND 28e9
+#define ELEMENT_SECONDS 4e-9
+
+/* Time per FLOP of a k x k convolution relative to a 3x3 one. */
+static double kernel_factor(int k)
+{
+    static const double factor[] = {1.0, 1.0, 1.0, 1.0, 1.4, 1.64, 1.64, 1.63};
+    return k >= 0 && k < 8 ? factor[k] : 1.63;
+}
+
+double nf_cost_train_seconds(const nf_graph *g)
+{
+    double seconds = 0;
+    for (int i = 0; i < g->n; i++) {
+        const nf_vertex *v = &g->v[i];
+        double out = (double)v->nout * v->h * v->w, flops = vertex_flops(g, v);
+        if (v->op == NF_OP_CONV2D) seconds += 3 * flops * kernel_factor(v->attr.kernel) / GEMM_FLOPS_PER_SECOND;
+        else if (v->op == NF_OP_DENSE) seconds += 3 * flops / GEMM_FLOPS_PER_SECOND;
+        seconds += 3 * out * ELEMENT_SECONDS;
+    }
+    return seconds;
+}
+
 nf_limits nf_limits_defaults(void)
 {
     return (nf_limits){.max_params = 600000, .max_mflops = 300, .max_memory_mb = 1024, .max_width = 512};

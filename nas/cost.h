@@ -17,6 +17,13 @@ typedef struct nf_cost {
 /* g checked and laid out. */
 nf_cost nf_cost_of(const nf_graph *g);
 
+/* Predicted seconds of one training step's work per image (forward and
+ * backward) on one thread: a per-op speed model (docs/search.md), from the
+ * architecture alone so that every machine and every resume decides the
+ * same way. Large kernels cost more per FLOP than 3x3 ones (bench_shapes:
+ * 5x5 and 7x7 take 4.6x and 8.8x a 3x3's time, for 2.8x and 5.4x its FLOPs). */
+double nf_cost_train_seconds(const nf_graph *g);
+
 typedef struct nf_limits {
     int64_t max_params;        /* 0: none */
     double max_mflops;         /* forward MFLOPs per image; 0: none */

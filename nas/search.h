@@ -19,14 +19,23 @@
 
 #include "nas/candidate.h"
 #include "nas/task.h"
+#include "nas/trainer.h"
 #include "nas/variation.h"
 
 typedef enum nf_strategy {
-    NF_STRATEGY_ELITISM, /* the best `elite` survive and keep training; tournaments choose parents */
-    NF_STRATEGY_AGING,   /* the youngest survive (regularized evolution); tournaments choose parents */
-    NF_STRATEGY_RANDOM   /* a baseline: the best `elite` survive, the other places go to fresh
-                            random architectures of the search space (no mutation) */
+    NF_STRATEGY_ELITISM, /* the best `elite` survive and keep training; children of tournaments among them
+                            are culled early when clearly worse than their parent on the same images */
+    NF_STRATEGY_AGING,   /* the same, the youngest `elite` surviving (regularized evolution) */
+    NF_STRATEGY_RANDOM,  /* a baseline: random search with successive halving (halving_draws random
+                            architectures, the best 1/halving_eta promoted to halving_eta times the images) */
+    NF_STRATEGY_FIXED,   /* a baseline: one given architecture trained for the whole budget */
+    NF_STRATEGY_COUNT
 } nf_strategy;
+
+/* "elitism", "aging", "random", "fixed". */
+const char *nf_strategy_name(nf_strategy k);
+/* The strategy named name, or NF_STRATEGY_COUNT. */
+nf_strategy nf_strategy_parse(const char *name);
 
 typedef struct nf_search_config {
     int population;          /* candidates per generation (8) */
@@ -45,6 +54,12 @@ typedef struct nf_search_config {
     nf_settings settings;    /* initial training settings */
     nf_variation var;        /* mutation odds, limits, search space */
     nf_task_params task;     /* refresh images and fitness penalties (start, images, generation are set per task) */
+    double cull_share;       /* evolution: children are compared with their parents after this share of the slice (0: never) */
+    int cull_val_images;     /* ... on this many validation images (2000) ... */
+    double cull_margin;      /* ... and culled when their fitness is below the parent's by more than this (0.005) */
+    int halving_draws;       /* random: architectures of the first rung (27) */
+    int halving_eta;         /* random: one in eta promoted, trained eta times as long (3) */
+    const nf_graph *arch;    /* fixed: the architecture (borrowed; NULL: the reference CNN) */
 } nf_search_config;
 
 nf_search_config nf_search_defaults(void);
@@ -60,6 +75,10 @@ typedef struct nf_gen_stats {
     int population, failed;
     int64_t images;            /* images trained on in this generation, all candidates */
     double seconds;            /* wall time of the generation */
+    int culled;                /* children stopped early, worse than their parents */
+    double train_seconds;      /* thread time of its tasks (scoring included) */
+    double score_seconds;      /* ... of which re-measuring batchnorm and validating */
+    double idle_seconds;       /* thread time no task used (workers x wall time - the tasks') */
 } nf_gen_stats;
 
 /* The run's result. */
@@ -71,7 +90,10 @@ typedef struct nf_result {
     double test_accuracy;      /* on the test set (-1 without one) */
 } nf_result;
 
-typedef enum nf_stop_reason { NF_STOP_NONE, NF_STOP_GENERATIONS, NF_STOP_TIME, NF_STOP_TARGET, NF_STOP_SIGNAL } nf_stop_reason;
+typedef enum nf_stop_reason {
+    NF_STOP_NONE, NF_STOP_GENERATIONS, NF_STOP_TIME, NF_STOP_TARGET, NF_STOP_SIGNAL,
+    NF_STOP_DONE /* the strategy has nothing left to search (the last rung; a fixed architecture) */
+} nf_stop_reason;
 const char *nf_stop_name(nf_stop_reason r);
 
 typedef struct nf_search nf_search;
@@ -107,14 +129,20 @@ struct nf_search {
     const nf_dataset *test;    /* for the final evaluation; may be NULL */
     int generation;            /* the generation being trained */
     int64_t next_id;           /* the next candidate's id */
-    int n_pop;
-    nf_candidate **pop;        /* the current generation's population, owned */
-    nf_candidate *best;        /* the best scored candidate so far (a copy), or NULL */
+    int n_pop, cap;
+    nf_candidate **pop;        /* the current generation's population, owned (cap places) */
+    nf_candidate *best;        /* the best of the latest scored generation (a copy): the most trained
+                                  state of the best lineage, which the final phase trains on; or NULL */
+    nf_trainer *trainer;       /* where tasks run (owned unless set by nf_search_set_trainer) */
+    int own_trainer;
+    const struct nf_strategy_ops *strategy;
+    int64_t rung_images;       /* random: images of the first rung per candidate */
     double elapsed_before;     /* seconds spent by earlier sessions of the run */
     double started;            /* monotonic clock at the start of this session */
     nf_stop_reason stop_reason;
     nf_result result;
     int64_t progress_done;     /* images trained so far in this generation (progress hook) */
+    int64_t progress_total;    /* ... of all it trains */
 };
 
 /* A search over the given sets (borrowed; they must outlive it). test may
@@ -123,6 +151,13 @@ struct nf_search {
 nf_status nf_search_create(const nf_search_config *cfg, const nf_dataset *train, const nf_dataset *val,
                            const nf_dataset *test, const nf_ds_norm *norm, nf_search **out);
 void nf_search_destroy(nf_search *s);
+
+/* Tasks run on t (borrowed; it must outlive the search) instead of the
+ * local pool of cfg->threads threads. */
+void nf_search_set_trainer(nf_search *s, nf_trainer *t);
+
+/* Candidates of generation g's population (the random strategy's rungs shrink). */
+int nf_search_population_at(const nf_search *s, int g);
 
 /* Restores a stored state: the generation being trained, the id counter,
  * the time already spent; then every candidate of that generation's
@@ -142,6 +177,10 @@ nf_status nf_search_run(nf_search *s, const nf_search_hooks *hooks);
  * finished: trains, evaluates and calls hooks->finished as nf_search_run
  * would have. */
 nf_status nf_search_final(nf_search *s, const nf_search_hooks *hooks, int64_t images);
+
+/* Predicted seconds of training one image of c alone (deterministic;
+ * dispatch order and the random strategy's budget use it). */
+double nf_search_cost(const nf_candidate *c);
 
 /* Seconds of the run so far, earlier sessions included. */
 double nf_search_elapsed(const nf_search *s);

@@ -13,7 +13,7 @@
 
 nf_task_params nf_task_defaults(void)
 {
-    return (nf_task_params){.refresh_images = 1024, .threads = 1};
+    return (nf_task_params){.refresh_images = 1024, .time_penalty = 0.004, .threads = 1};
 }
 
 double nf_task_clock(void)
@@ -55,6 +55,22 @@ static int slice_next(void *user, nf_tensor *x, int *labels)
 
 static int whole_set_next(void *user, nf_tensor *x, int *labels) { return nf_batcher_next(user, x, labels); }
 
+/* The first `left` images of a batcher's epoch. */
+typedef struct first_images {
+    nf_batcher *b;
+    int64_t left;
+} first_images;
+
+static int first_images_next(void *user, nf_tensor *x, int *labels)
+{
+    first_images *f = user;
+    if (f->left <= 0) return 0;
+    int k = nf_batcher_next(f->b, x, labels);
+    if (k > f->left) k = (int)f->left;
+    if (k > 0) f->left -= k;
+    return k;
+}
+
 /* ==== training =========================================================== */
 
 typedef struct trainer {
@@ -70,7 +86,12 @@ static float rate_at(const trainer *t, int64_t done, int64_t total)
 {
     float lr = t->c->set.optim.lr;
     if (!t->p->cosine || total <= 0) return lr;
-    return (float)(lr * 0.5 * (1.0 + cos(M_PI * (double)done / (double)total)));
+    if (t->p->schedule_images > 0) {
+        done += t->p->schedule_done;
+        total = t->p->schedule_images;
+    }
+    double at = (double)done / (double)total;
+    return (float)(lr * 0.5 * (1.0 + cos(M_PI * (at < 1 ? at : 1))));
 }
 
 /* Trains over source until it ends; *mean_loss over the images seen. */
@@ -120,7 +141,8 @@ static nf_status score(trainer *t, const nf_data *d, double *accuracy)
         slice_seek(&src);
         st = nf_refresh_batchnorm(t->e, g, slice_next, &src, (t->p->refresh_images + batch - 1) / batch);
     }
-    if (!st) st = nf_evaluate(t->e, g, whole_set_next, val, accuracy, NULL);
+    first_images part = {val, t->p->val_images > 0 ? t->p->val_images : INT64_MAX};
+    if (!st) st = nf_evaluate(t->e, g, first_images_next, &part, accuracy, NULL);
     nf_batcher_destroy(plain);
     nf_batcher_destroy(val);
     return st;
@@ -137,14 +159,23 @@ static void mark_failed(nf_candidate *c, const char *why)
 static double fitness_of(const nf_candidate *c, const nf_task_params *p, double accuracy)
 {
     nf_cost cost = nf_cost_of(c->g);
-    return accuracy - p->param_penalty * (double)cost.params / 1e6 - p->flops_penalty * cost.flops / 1e8;
+    double slower = log2(nf_cost_train_seconds(c->g) / 1e-3);
+    return accuracy - p->param_penalty * (double)cost.params / 1e6 - p->flops_penalty * cost.flops / 1e8 -
+           (slower > 0 ? p->time_penalty * slower : 0);
 }
 
 nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params *p)
 {
-    double started = nf_task_clock();
+    return nf_task_run(c, d, p, NULL);
+}
+
+nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p, nf_task_out *out)
+{
+    double started = nf_task_clock(), scoring = 0;
     trainer t = {.c = c, .p = p};
-    nf_rng_seed(&t.dropout, d->seed, (uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation, NF_RNG_DROPOUT);
+    /* the second part of a generation's slice draws masks of its own */
+    uint64_t stream = ((uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation) ^ ((uint64_t)p->schedule_done << 40);
+    nf_rng_seed(&t.dropout, d->seed, stream, NF_RNG_DROPOUT);
     nf_batcher *b = NULL;
     nf_status st = nf_exec_create(c->g, c->set.batch, &t.e);
     if (!st) st = nf_batcher_create(d->train, &d->norm, &d->aug, c->set.batch, d->seed, &b);
@@ -156,7 +187,9 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
         slice_source src = {b, p->start, p->start + p->images, nf_ds_count(d->train)};
         slice_seek(&src);
         st = train_slice(&t, &src, &loss);
+        scoring = nf_task_clock();
         if (!st) st = score(&t, d, &accuracy);
+        scoring = nf_task_clock() - scoring;
     }
     c->trained_gen = p->generation;
     c->seconds = nf_task_clock() - started;
@@ -171,6 +204,7 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
         c->fitness = fitness_of(c, p, accuracy);
         c->reason[0] = 0;
     }
+    if (out) *out = (nf_task_out){.seconds = c->seconds, .score_seconds = scoring};
     free(t.labels);
     nf_batcher_destroy(b);
     nf_exec_destroy(t.e);

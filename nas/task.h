@@ -29,10 +29,14 @@ typedef struct nf_task_params {
     int64_t start;            /* first image of the slice in the stream of shuffled epochs */
     int64_t images;           /* images in the slice */
     int generation;           /* the generation it trains for (dropout stream; recorded) */
-    int cosine;               /* 1: the learning rate decays from the candidate's to 0 over the slice */
+    int cosine;               /* 1: the learning rate follows a cosine from the candidate's to 0 ... */
+    int64_t schedule_done;    /* ... of which this many images are behind the slice's start ... */
+    int64_t schedule_images;  /* ... over this many images in all (0: over the slice alone) */
+    int val_images;           /* score on the first this many validation images (0: all) */
     int refresh_images;       /* training images batchnorm statistics are re-measured on (1024) */
     double param_penalty;     /* fitness -= this x parameters / 1e6 (0) */
     double flops_penalty;     /* fitness -= this x forward MFLOPs per image / 100 (0) */
+    double time_penalty;      /* fitness -= this x log2(predicted training seconds per image / 1 ms), when above 1 ms (0.004) */
     int threads;              /* threads of one pass (1 inside a parallel loop) */
     int (*threads_now)(void *user); /* if set, polled every step: threads for the next pass */
     void *threads_user;
@@ -44,12 +48,20 @@ typedef struct nf_task_params {
 
 nf_task_params nf_task_defaults(void);
 
+/* Where a task's time went. */
+typedef struct nf_task_out {
+    double seconds;           /* the whole task */
+    double score_seconds;     /* of which batchnorm re-measurement and validation */
+} nf_task_out;
+
 /* Trains c on the slice, re-measures its batchnorm statistics and scores
  * it on d->val. A candidate whose loss stops being finite is marked
  * NF_CAND_FAILED with the reason and the worst fitness, and NF_OK is
  * returned: the search goes on. Errors: NF_ERR_NOMEM, NF_ERR_INTERRUPTED
  * (the candidate is then as it was trained so far: not usable). */
 nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params *p);
+/* The same, telling where the time went (out may be NULL). */
+nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p, nf_task_out *out);
 
 /* Monotonic clock in seconds (a task's and a search's wall time). */
 double nf_task_clock(void);

@@ -69,7 +69,7 @@ static nf_search_config tiny_config(uint64_t seed)
 
 /* ==== a history of the run, through the hooks ============================ */
 
-typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; } record;
+typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; int state; } record;
 
 typedef struct history {
     record r[256];
@@ -84,7 +84,8 @@ static nf_status on_trained(void *user, const nf_search *s, const nf_candidate *
 {
     history *h = user;
     record *r = &h->r[h->n++];
-    *r = (record){c->id, c->parent[0], c->born, s->generation, c->n_changes, c->fitness, "", (int64_t)c->g->n_param};
+    *r = (record){c->id, c->parent[0], c->born, s->generation, c->n_changes, c->fitness, "", (int64_t)c->g->n_param,
+                  (int)c->state};
     nf_arch_brief(c->g, r->arch, sizeof r->arch);
     if (nf_limits_check(h->limits, c->g, c->set.batch)) h->over_limits++;
     return NF_OK;
@@ -175,38 +176,183 @@ static void test_one_and_two_threads_give_the_same_history(void **state)
     }
 }
 
-/* Aging keeps the youngest; the random baseline's newcomers have no parents. */
-static void test_other_strategies(void **state)
+/* Aging keeps the youngest of those that went on (neither culled nor failed). */
+static void test_aging_keeps_the_youngest(void **state)
 {
     fixture *f = *state;
     nf_search_config c = tiny_config(29);
     c.strategy = NF_STRATEGY_AGING;
     c.elite = 2;
     history h;
-    nf_search *s;
-    run(f, &c, &h, &s);
-    /* Every generation's survivors are the two youngest of the one before. */
+    run(f, &c, &h, NULL);
     for (int g = 1; g < c.generations; g++) {
         int64_t newest[2] = {-1, -1};
         for (int i = 0; i < h.n; i++)
-            if (h.r[i].gen == g - 1 && h.r[i].id > newest[1]) {
+            if (h.r[i].gen == g - 1 && h.r[i].state == NF_CAND_TRAINED && h.r[i].id > newest[1]) {
                 if (h.r[i].id > newest[0]) { newest[1] = newest[0]; newest[0] = h.r[i].id; }
                 else newest[1] = h.r[i].id;
             }
         for (int i = 0; i < h.n; i++)
             if (h.r[i].gen == g && h.r[i].born < g) assert_true(h.r[i].id == newest[0] || h.r[i].id == newest[1]);
     }
-    nf_search_destroy(s);
+}
+
+/* Successive halving: 9 random draws, the best third promoted to three
+ * times the images, and the best of that rung is the one trained on. */
+static void test_random_search_halves(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(31);
     c.strategy = NF_STRATEGY_RANDOM;
-    run(f, &c, &h, NULL);
-    int fresh = 0;
-    for (int i = 0; i < h.n; i++)
-        if (h.r[i].born > 0 && h.r[i].gen == h.r[i].born) {
-            assert_int_equal(h.r[i].parent, -1);
-            assert_int_equal(h.r[i].n_changes, 0);
-            fresh++;
+    c.halving_draws = 9;
+    c.halving_eta = 3;
+    c.generations = 0;
+    history h;
+    nf_search *s;
+    run(f, &c, &h, &s);
+    assert_int_equal(h.gens, 2);
+    assert_int_equal(s->stop_reason, NF_STOP_DONE);
+    int rung0 = 0, rung1 = 0;
+    for (int i = 0; i < h.n; i++) {
+        assert_int_equal(h.r[i].parent, -1);
+        assert_int_equal(h.r[i].n_changes, 0);
+        assert_true(h.r[i].id < 9);
+        rung0 += h.r[i].gen == 0;
+        rung1 += h.r[i].gen == 1;
+    }
+    assert_int_equal(rung0, 9);
+    assert_int_equal(rung1, 3);
+    /* The promoted are the best three of the first rung, by fitness. */
+    for (int i = 0; i < h.n; i++) {
+        if (h.r[i].gen != 0) continue;
+        int better = 0, promoted = 0;
+        for (int j = 0; j < h.n; j++) {
+            if (h.r[j].gen == 0 && j != i &&
+                (h.r[j].fitness > h.r[i].fitness || (h.r[j].fitness == h.r[i].fitness && h.r[j].id < h.r[i].id)))
+                better++;
+            promoted |= h.r[j].gen == 1 && h.r[j].id == h.r[i].id;
         }
-    assert_int_equal(fresh, (c.generations - 1) * (c.population - c.elite));
+        assert_int_equal(promoted, better < 3);
+    }
+    /* The winner is the best of the last rung, trained three times as long. */
+    int64_t best = -1;
+    double best_fit = -2;
+    for (int i = 0; i < h.n; i++)
+        if (h.r[i].gen == 1 && h.r[i].fitness > best_fit) { best_fit = h.r[i].fitness; best = h.r[i].id; }
+    assert_int_equal(s->best->id, best);
+    assert_int_equal(s->best->images, 3 * c.slice_images);
+    nf_search_destroy(s);
+}
+
+/* The fixed baseline: one architecture, no search, the final phase only. */
+static void test_fixed_trains_one_architecture(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(37);
+    c.strategy = NF_STRATEGY_FIXED;
+    c.final_epochs = 1;
+    history h;
+    nf_search *s;
+    run(f, &c, &h, &s);
+    assert_int_equal(h.gens, 0);
+    assert_int_equal(s->stop_reason, NF_STOP_DONE);
+    assert_int_equal(s->result.final_images, nf_ds_count(f->train));
+    assert_int_equal(s->result.winner->images, nf_ds_count(f->train));
+    assert_true(s->result.val_accuracy > 0.4); /* four classes: chance is 0.25 */
+    nf_search_destroy(s);
+}
+
+/* ==== culling, checked against a replay ================================== */
+
+/* The population each generation starts from (survivors and children),
+ * copied at the end of the one before, so the test can replay the first
+ * part of a generation for a child and for its parent on its own. */
+typedef struct cull_check {
+    nf_candidate *start[16];
+    int n_start;
+    int children, culled, better_than_parent;
+    int wrong;                /* a decision the replay disagrees with */
+} cull_check;
+
+static nf_status keep_start(void *user, const nf_search *s, const nf_gen_stats *st)
+{
+    (void)st;
+    cull_check *k = user;
+    for (int i = 0; i < k->n_start; i++) nf_candidate_destroy(k->start[i]);
+    k->n_start = 0;
+    for (int i = 0; s->stop_reason == NF_STOP_NONE && i < s->n_pop; i++)
+        assert_int_equal(nf_candidate_clone(s->pop[i], &k->start[k->n_start++]), NF_OK);
+    return NF_OK;
+}
+
+/* Fitness of c (a copy of its start) after the first part of the generation. */
+static double first_part_fitness(const nf_search *s, const nf_candidate *start)
+{
+    nf_candidate *c;
+    assert_int_equal(nf_candidate_clone(start, &c), NF_OK);
+    nf_task_params p = s->cfg.task;
+    int64_t slice = s->cfg.slice_images;
+    p.start = (int64_t)s->generation * slice;
+    p.images = (int64_t)(s->cfg.cull_share * (double)slice);
+    p.cosine = 1;
+    p.schedule_images = slice;
+    p.val_images = s->cfg.cull_val_images;
+    p.generation = s->generation;
+    assert_int_equal(nf_task_train(c, &s->data, &p), NF_OK);
+    double fitness = c->fitness;
+    nf_candidate_destroy(c);
+    return fitness;
+}
+
+static const nf_candidate *start_of(const cull_check *k, int64_t id)
+{
+    for (int i = 0; i < k->n_start; i++)
+        if (k->start[i]->id == id) return k->start[i];
+    return NULL;
+}
+
+static nf_status check_cull(void *user, const nf_search *s, const nf_candidate *c)
+{
+    cull_check *k = user;
+    const nf_candidate *child = start_of(k, c->id), *parent = start_of(k, c->parent[0]);
+    if (c->born != s->generation || !child || !parent) return NF_OK;
+    double mine = first_part_fitness(s, child), theirs = first_part_fitness(s, parent);
+    int should = mine < theirs - s->cfg.cull_margin;
+    k->children++;
+    k->culled += c->state == NF_CAND_CULLED;
+    k->better_than_parent += mine >= theirs;
+    if (should != (c->state == NF_CAND_CULLED)) k->wrong++;
+    if (c->state == NF_CAND_CULLED) assert_memory_equal(&c->fitness, &mine, sizeof mine);
+    return NF_OK;
+}
+
+/* A child is culled exactly when, after the first part of the slice, its
+ * fitness is below its parent's (trained on the same images) by more than
+ * the margin: never one that beats its parent. Over several seeds, so that
+ * both decisions occur. */
+static void test_culling_keeps_every_child_that_beats_its_parent(void **state)
+{
+    fixture *f = *state;
+    cull_check k = {0};
+    for (uint64_t seed = 41; seed < 45; seed++) {
+        nf_search_config c = tiny_config(seed);
+        c.population = 5;
+        c.elite = 2;
+        c.cull_margin = 0.01;
+        c.cull_val_images = 150;
+        nf_search *s;
+        assert_int_equal(nf_search_create(&c, f->train, f->val, NULL, &f->norm, &s), NF_OK);
+        nf_search_hooks hooks = {.user = &k, .candidate_trained = check_cull, .generation_done = keep_start};
+        assert_int_equal(nf_search_run(s, &hooks), NF_OK);
+        nf_search_destroy(s);
+        for (int i = 0; i < k.n_start; i++) nf_candidate_destroy(k.start[i]);
+        k.n_start = 0;
+    }
+    fprintf(stderr, "children %d, culled %d, at least as good as their parent %d\n", k.children, k.culled,
+            k.better_than_parent);
+    assert_int_equal(k.wrong, 0);
+    assert_true(k.culled > 0 && k.culled < k.children);
+    assert_true(k.better_than_parent > 0);
 }
 
 static void test_candidates_stay_within_the_limits(void **state)
@@ -344,7 +490,10 @@ int main(void)
         cmocka_unit_test(test_search_improves_on_its_first_generation),
         cmocka_unit_test(test_every_child_has_its_lineage),
         cmocka_unit_test(test_one_and_two_threads_give_the_same_history),
-        cmocka_unit_test(test_other_strategies),
+        cmocka_unit_test(test_aging_keeps_the_youngest),
+        cmocka_unit_test(test_random_search_halves),
+        cmocka_unit_test(test_fixed_trains_one_architecture),
+        cmocka_unit_test(test_culling_keeps_every_child_that_beats_its_parent),
         cmocka_unit_test(test_candidates_stay_within_the_limits),
         cmocka_unit_test(test_limits_refuse_oversized_graphs),
         cmocka_unit_test(test_diverging_candidate_is_isolated),

@@ -16,6 +16,7 @@ typedef struct nf_fit_session {
     nf_store *db;                 /* open for writing */
     const nf_run_state *resume;   /* NULL: a new run */
     int quiet;
+    const char *report;           /* --report FILE: the page rewritten after each generation; NULL none */
 } nf_fit_session;
 
 int nf_fit_session_run(const nf_fit_session *fs);

@@ -20,7 +20,7 @@ static const char css[] =
     ".card .k{font-size:12px;color:#555}.card .v{font-size:20px;font-weight:bold}.card .n{font-size:12px;color:#555}"
     ".status-running{color:#1f6f1f}.status-done{color:#1f4f9f}.status-other{color:#a33}"
     ".charts{display:flex;flex-wrap:wrap;gap:12px}svg.chart{border:1px solid #e4e4e4;border-radius:4px;max-width:100%;height:auto}"
-    "svg.arch{max-width:100%;height:auto}"
+    "svg.arch{max-width:100%;max-height:900px;width:auto;height:auto}.side{display:flex;flex-wrap:wrap;gap:28px;align-items:flex-start}"
     "table{border-collapse:collapse;font-size:13px}th,td{border:1px solid #ddd;padding:3px 7px;text-align:right;vertical-align:top}"
     "th{background:#f3f3f3}td.l,th.l{text-align:left}code{font-size:12px}pre{background:#f7f7f7;padding:8px;overflow:auto;font-size:12px}"
     "details summary{cursor:pointer;color:#1f4f9f}.note{color:#555;font-size:13px}";
@@ -260,19 +260,21 @@ static void result(FILE *f, const nf_report_page *p)
         acc(f, b->val_accuracy);
         fputs(" so far; the final training and the test come at the end.</p>\n", f);
     }
+    fputs("<div class=\"side\">\n<div>", f);
     if (p->eval && p->eval->counts) confusion(f, r, p->eval);
     else {
         fputs("<p class=\"note\">Per-class accuracy and the confusion matrix: ", f);
         E(f, p->eval_note ? p->eval_note : "not evaluated");
         fputs("</p>\n", f);
     }
+    fputs("</div>\n", f);
     int i = (int)(b - r->cands);
     if (p->arch_svg && p->arch_svg[i]) {
-        fputs("<h3>Architecture</h3>\n<div class=\"drawing\">", f);
+        fputs("<div class=\"drawing\"><h3>Architecture</h3>\n", f);
         fputs(p->arch_svg[i], f); /* made by Graphviz from our own DOT: no text from the run file */
         fputs("</div>\n", f);
     }
-    fputs("</section>\n", f);
+    fputs("</div>\n</section>\n", f);
 }
 
 /* ==== candidates and lineage ============================================= */

@@ -1,6 +1,7 @@
 #include "app/arch_dot.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -123,5 +124,77 @@ nf_status nf_dot_render_png(const char *dot, const char *png_path)
         st = nf_fail(NF_ERR_IO, "%s: Graphviz's dot failed (status %d)%s", png_path, WEXITSTATUS(status),
                      WEXITSTATUS(status) == 127 ? ": is graphviz installed?" : "");
     remove(tmp);
+    return st;
+}
+
+/* Runs dot with argv (argv[0] "dot") and its standard output into the
+ * file `out` (with several graphs, dot 2.43 writes only the first to -o
+ * FILE and the others to standard output); the status names `what`. */
+static nf_status run_dot(char **argv, const char *out, const char *what)
+{
+    posix_spawn_file_actions_t fa;
+    pid_t pid;
+    int status = 0, err = posix_spawn_file_actions_init(&fa);
+    if (!err) err = posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, out, O_WRONLY | O_TRUNC, 0);
+    if (!err) err = posix_spawnp(&pid, "dot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (err) return nf_fail(NF_ERR_IO, "%s: cannot run Graphviz's dot (%s); install graphviz", what, strerror(err));
+    if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status) || WEXITSTATUS(status) != 0)
+        return nf_fail(NF_ERR_IO, "%s: Graphviz's dot failed (status %d)", what, WEXITSTATUS(status));
+    return NF_OK;
+}
+
+/* Removes every occurrence of cut from s, in place. */
+static void cut_all(char *s, const char *cut)
+{
+    size_t n = strlen(cut);
+    for (char *p; (p = strstr(s, cut));) memmove(p, p + n, strlen(p + n) + 1);
+}
+
+/* The <svg ...>...</svg> element starting at the first "<svg" at or after
+ * *at, cleaned for inlining; *at moves past it. NULL when there is none. */
+static char *next_svg(const char **at)
+{
+    const char *start = strstr(*at, "<svg"), *end = start ? strstr(start, "</svg>") : NULL;
+    if (!end) return NULL;
+    end += strlen("</svg>");
+    size_t len = (size_t)(end - start);
+    char *svg = malloc(len + sizeof " class=\"arch\"");
+    if (!svg) return NULL;
+    memcpy(svg, "<svg class=\"arch\"", 17);
+    memcpy(svg + 17, start + 4, len - 4);
+    svg[len + 13] = 0;
+    cut_all(svg, " xmlns=\"http://www.w3.org/2000/svg\"");
+    cut_all(svg, " xmlns:xlink=\"http://www.w3.org/1999/xlink\"");
+    *at = end;
+    return svg;
+}
+
+nf_status nf_dot_render_svgs(char *const *dots, int n, char **svgs)
+{
+    for (int i = 0; i < n; i++) svgs[i] = NULL;
+    if (n == 0) return NF_OK;
+    char in[] = "/tmp/nasfit-dot-XXXXXX", out[] = "/tmp/nasfit-svg-XXXXXX";
+    int fd = mkstemp(in), ofd = mkstemp(out);
+    nf_status st = fd < 0 || ofd < 0 ? nf_fail(NF_ERR_IO, "cannot create a temporary file: %s", strerror(errno)) : NF_OK;
+    if (ofd >= 0) close(ofd);
+    for (int i = 0; i < n && !st; i++) {
+        size_t len = strlen(dots[i]);
+        if (write(fd, dots[i], len) != (ssize_t)len) st = nf_fail(NF_ERR_IO, "%s: cannot write a temporary file", in);
+    }
+    if (fd >= 0) close(fd);
+    char *argv[] = {"dot", "-Tsvg", in, NULL};
+    if (!st) st = run_dot(argv, out, "drawing the architectures");
+    unsigned char *bytes = NULL;
+    size_t len;
+    if (!st) st = nf_file_read(out, &bytes, &len);
+    const char *at = (const char *)bytes;
+    for (int i = 0; i < n && !st; i++)
+        if (!(svgs[i] = next_svg(&at))) st = nf_fail(NF_ERR_IO, "Graphviz's dot drew %d of %d graphs", i, n);
+    if (st)
+        for (int i = 0; i < n; i++) { free(svgs[i]); svgs[i] = NULL; }
+    free(bytes);
+    if (fd >= 0) remove(in);
+    if (ofd >= 0) remove(out);
     return st;
 }

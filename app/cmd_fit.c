@@ -45,6 +45,8 @@ static void usage(FILE *f)
             "  --db FILE            the run file (SQLite) that keeps every candidate, the history\n"
             "                       and what a resume needs; default DATA-YYYYMMDD-HHMMSS.sqlite\n"
             "                       (printed at the start); it must not hold a run already\n"
+            "  --report FILE        keep an HTML page of the run in FILE, rewritten after every\n"
+            "                       generation (see nasfit report)\n"
             "  --quiet              only the result\n"
             "  --print-config       print every setting as a config file and exit\n"
             "  --help               this text\n\n"
@@ -57,6 +59,7 @@ static void usage(FILE *f)
 typedef struct fit_options {
     const char *config;
     const char *db;
+    const char *report;
     int quiet, print_config;
 } fit_options;
 
@@ -70,7 +73,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         {"generations", required_argument, 0, 'g'}, {"population", required_argument, 0, 'p'},
         {"time", required_argument, 0, 't'}, {"target", required_argument, 0, 'a'}, {"seed", required_argument, 0, 's'},
         {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"db", required_argument, 0, 'D'},
-        {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+        {"print-config", no_argument, 0, 'P'}, {"report", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
         {"strategy", required_argument, 0, 'X'}, {"arch", required_argument, 0, 'A'}, {0, 0, 0, 0}};
     static const struct { int c; const char *key; } keyed[] = {
         {'d', "data.path"}, {'g', "search.generations"}, {'p', "search.population"}, {'t', "search.time"},
@@ -84,6 +87,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         switch (c) {
         case 'c': o->config = optarg; continue;
         case 'D': o->db = optarg; continue;
+        case 'R': o->report = optarg; continue;
         case 'q': o->quiet = 1; continue;
         case 'P': o->print_config = 1; continue;
         case 'h': usage(stdout); exit(0);
@@ -212,7 +216,7 @@ int nf_cmd_fit(int argc, char **argv)
         return 2;
     }
     nf_signals_install();
-    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet};
+    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet, .report = o.report};
     int code = nf_fit_session_run(&fs);
     if (code && !existed) close_and_remove_if_empty(db, path);
     else nf_store_close(db);

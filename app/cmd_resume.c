@@ -13,7 +13,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: nasfit resume --db FILE [--time DURATION] [--threads T] [--quiet]\n"
+            "usage: nasfit resume --db FILE [--time DURATION] [--threads T] [--report FILE] [--quiet]\n"
             "Continues the run kept in FILE from its last commit: candidates already trained in\n"
             "the current generation are not trained again, and the run goes on exactly as an\n"
             "uninterrupted one with the same seed and settings would (the same candidates, the\n"
@@ -21,6 +21,8 @@ static void usage(FILE *f)
             "  --db FILE         the run file (written by nasfit fit --db)\n"
             "  --time DURATION   a new budget for the whole run, time already used included\n"
             "  --threads T       candidates trained at once (does not change the results)\n"
+            "  --report FILE     keep an HTML page of the run in FILE, rewritten after every\n"
+            "                    generation (see nasfit report)\n"
             "  --quiet           only the result\n"
             "  --help            this text\n\n"
             "One process writes a run file at a time: a second resume (or a fit) on a file that\n"
@@ -29,12 +31,12 @@ static void usage(FILE *f)
             "3 interrupted (resumable), 4 failed\n");
 }
 
-typedef struct resume_options { const char *db, *time, *threads; int quiet; } resume_options;
+typedef struct resume_options { const char *db, *time, *threads, *report; int quiet; } resume_options;
 
 static int parse(int argc, char **argv, resume_options *o)
 {
     static const struct option longs[] = {{"db", required_argument, 0, 'd'}, {"time", required_argument, 0, 't'},
-                                          {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'},
+                                          {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"report", required_argument, 0, 'R'},
                                           {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
     *o = (resume_options){0};
     optind = 1;
@@ -45,6 +47,7 @@ static int parse(int argc, char **argv, resume_options *o)
         case 't': o->time = optarg; break;
         case 'T': o->threads = optarg; break;
         case 'q': o->quiet = 1; break;
+        case 'R': o->report = optarg; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 1;
         }
@@ -103,7 +106,7 @@ int nf_cmd_resume(int argc, char **argv)
             code = 2;
         } else {
             nf_signals_install();
-            nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .quiet = o.quiet};
+            nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .quiet = o.quiet, .report = o.report};
             code = nf_fit_session_run(&fs);
         }
     }

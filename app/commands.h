@@ -22,5 +22,7 @@ int nf_cmd_lineage(int argc, char **argv);
 int nf_cmd_show(int argc, char **argv);
 int nf_cmd_export(int argc, char **argv);
 int nf_cmd_plot(int argc, char **argv);
+/* 0 ok, 1 bad usage, 2 bad input, 3 the page could not be written. */
+int nf_cmd_report(int argc, char **argv);
 
 #endif

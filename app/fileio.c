@@ -46,6 +46,7 @@ nf_status nf_file_write(const char *path, const void *data, size_t len)
     else {
         int bad = len && fwrite(data, 1, len, f) != len;
         bad |= fflush(f) != 0;
+        bad |= fsync(fileno(f)) != 0; /* the bytes on disk before the name points at them */
         bad |= fclose(f) != 0;
         if (bad) st = nf_fail(NF_ERR_IO, "%s: cannot write: %s", path, strerror(errno));
         else if (rename(tmp, path) != 0) st = nf_fail(NF_ERR_IO, "%s: cannot replace: %s", path, strerror(errno));

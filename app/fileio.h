@@ -15,8 +15,8 @@
  * the file when it is missing, unreadable or too large. */
 nf_status nf_file_read(const char *path, unsigned char **data, size_t *len);
 
-/* Writes data to path through a temporary file in the same folder renamed
- * over it, so a reader never sees half a file. NF_ERR_IO naming the file. */
+/* Writes data to path through a temporary file in the same folder, synced
+ * and renamed over it, so a reader never sees half a file. NF_ERR_IO naming the file. */
 nf_status nf_file_write(const char *path, const void *data, size_t len);
 
 /* Writes what an encoder made (encoded: its status; buf: its malloc'd

@@ -9,6 +9,7 @@
 #include "app/arch_json.h"
 #include "app/fit_report.h"
 #include "app/progress.h"
+#include "app/report.h"
 #include "datasets/prepare.h"
 #include "engine/threads.h"
 
@@ -100,13 +101,19 @@ int nf_fit_session_run(const nf_fit_session *fs)
     if (!st && fs->resume) st = nf_run_store_restore(fs->db, s, fs->resume);
     if (!st && fs->resume && !fs->quiet) say_resume_point(fs->resume, s);
     nf_search_hooks printing = nf_fit_report_hooks(&rep);
+    nf_report_live live; /* the page, when asked for: after each commit, before printing */
+    nf_report_live_init(&live, fs->db, fs->report, &printing);
+    live.options.threads = fs->cfg->search.threads;
+    nf_search_hooks inner = fs->report ? nf_report_live_hooks(&live) : printing;
+    if (!st && fs->report) nf_report_live_update(&live, 0);
     nf_run_store rs;
-    nf_run_store_init(&rs, fs->db, &printing);
+    nf_run_store_init(&rs, fs->db, &inner);
     nf_search_hooks hooks = nf_run_store_hooks(&rs);
     if (!st) st = fs->resume ? nf_run_store_continue(s, &hooks, fs->resume) : nf_search_run(s, &hooks);
     char why[1024];
     snprintf(why, sizeof why, "%s", st && rs.error[0] ? rs.error : nf_last_error());
     nf_run_store_end(fs->db, st, why);
+    if (fs->report) nf_report_live_update(&live, st == NF_OK); /* the end: no more reloading */
     if (st) nf_fail(st, "%s", why);
     int code = nf_fit_report_end(&rep, s, st);
     if (st == NF_ERR_INTERRUPTED)

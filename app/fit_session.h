@@ -17,6 +17,7 @@ typedef struct nf_fit_session {
     const nf_run_state *resume;   /* NULL: a new run */
     int quiet;
     nf_trainer *trainer;          /* where tasks run (borrowed); NULL: the local threads */
+    const char *report;           /* --report FILE: the page rewritten after each generation; NULL none */
 } nf_fit_session;
 
 int nf_fit_session_run(const nf_fit_session *fs);

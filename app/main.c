@@ -21,6 +21,7 @@ static const command commands[] = {
     {"show", nf_cmd_show, "a candidate's architecture as a table of layers (or JSON)"},
     {"export", nf_cmd_export, "a candidate of a run as a model file (.nfm) or ONNX"},
     {"plot", nf_cmd_plot, "a run's progress as a PNG: accuracy per generation, parameters against accuracy"},
+    {"report", nf_cmd_report, "a run (or several) as one self-contained HTML page, live while the run goes on"},
     {"data", nf_cmd_data, "load a data set exactly as fit would and describe it"},
     {"train", nf_cmd_train, "train the reference CNN (or --arch FILE.json) and report loss and test accuracy per epoch"},
     {"evaluate", nf_cmd_evaluate, "a model file's test accuracy, per class, and its confusion matrix"},

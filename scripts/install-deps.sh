@@ -14,11 +14,12 @@ set -e
 # onnx.proto that python3-onnx ships (python3-onnx also checks exported
 # models in the tests). PLplot with its Cairo driver: progress plots.
 # graphviz: `nasfit dot -o arch.png` and its test. sqlite3 (the command):
-# tests/store_check.sh reads run files with it, as users do. nodejs/npm: the ONNX
+# tests/store_check.sh reads run files with it, as users do. chromium: tests/report_check.sh
+# opens nasfit report's page in it (headless) and screenshots it. nodejs/npm: the ONNX
 # Runtime the export test runs (onnxruntime-node, below).
 PACKAGES="build-essential pkg-config libopenblas-dev libglpk-dev libsqlite3-dev
 libpng-dev zlib1g-dev libcmocka-dev libinih-dev dataset-fashion-mnist libjansson-dev
-protobuf-c-compiler libprotobuf-c-dev python3-onnx libplplot-dev plplot-driver-cairo graphviz sqlite3"
+protobuf-c-compiler libprotobuf-c-dev python3-onnx libplplot-dev plplot-driver-cairo graphviz sqlite3 chromium"
 [ "$1" = "--bench" ] && PACKAGES="$PACKAGES python3-torch python3-numpy"
 
 # ONNX Runtime for tests/onnx_check.sh: the onnxruntime-node npm package

@@ -251,7 +251,8 @@ nf_status nf_run_store_restore(nf_store *db, nf_search *s, const nf_run_state *s
         st = nf_fail(NF_ERR_FORMAT, "%s: %d candidates stored for a population of %d", x.path, s->n_pop, expected);
     x.best = 1;
     if (!st) st = nf_store_exec(db, "SELECT candidate_id, data FROM weights WHERE role = 'best'", NULL, 0, adopt_row, &x);
-    if (!st && state->final_images >= 0 && !s->best)
+    int fixed = s->cfg.strategy == NF_STRATEGY_FIXED && s->n_pop == 1; /* its final phase trains the population's one */
+    if (!st && state->final_images >= 0 && !s->best && !fixed)
         st = nf_fail(NF_ERR_FORMAT, "%s: the final training started but no best candidate is stored", x.path);
     if (!st) nf_search_resume_at(s, state->generation, state->next_id, state->elapsed);
     return st;

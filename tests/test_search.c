@@ -355,6 +355,28 @@ static void test_culling_keeps_every_child_that_beats_its_parent(void **state)
     assert_true(k.better_than_parent > 0);
 }
 
+/* With a time budget, the final phase takes the time the search left and
+ * the run ends within it (bounds loose enough for a busy machine: the
+ * final training's length comes from the winner's speed measured then). */
+static void test_final_phase_ends_within_the_budget(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(47);
+    c.generations = 0;
+    c.time_budget = 6;
+    c.final_share = 0.3;
+    nf_search *s;
+    assert_int_equal(nf_search_create(&c, f->train, f->val, NULL, &f->norm, &s), NF_OK);
+    assert_int_equal(nf_search_run(s, NULL), NF_OK);
+    double used = nf_search_elapsed(s);
+    fprintf(stderr, "budget %.1f s, used %.2f s, %lld final images\n", c.time_budget, used, (long long)s->result.final_images);
+    assert_int_equal(s->stop_reason, NF_STOP_TIME);
+    assert_true(s->result.final_images > 0);
+    assert_true(used <= c.time_budget * 1.05);
+    assert_true(used >= c.time_budget * 0.6);
+    nf_search_destroy(s);
+}
+
 static void test_candidates_stay_within_the_limits(void **state)
 {
     fixture *f = *state;
@@ -494,6 +516,7 @@ int main(void)
         cmocka_unit_test(test_random_search_halves),
         cmocka_unit_test(test_fixed_trains_one_architecture),
         cmocka_unit_test(test_culling_keeps_every_child_that_beats_its_parent),
+        cmocka_unit_test(test_final_phase_ends_within_the_budget),
         cmocka_unit_test(test_candidates_stay_within_the_limits),
         cmocka_unit_test(test_limits_refuse_oversized_graphs),
         cmocka_unit_test(test_diverging_candidate_is_isolated),

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "app/commands.h"
+#include "app/config.h"
 #include "app/plot.h"
 #include "app/run_read.h"
 
@@ -11,10 +12,14 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: nasfit plot --db FILE -o PROGRESS.png\n"
+            "       nasfit plot --db A.sqlite --db B.sqlite [--db ...] -o COMPARE.png\n"
             "Draws the run kept in FILE: best and median validation accuracy per generation, and\n"
             "every trained candidate as parameter count against its best validation accuracy,\n"
-            "shaded by the generation it was born in. Works while a run writes the file.\n\n"
-            "  --db FILE   the run file\n"
+            "shaded by the generation it was born in. With several run files (up to 8), one\n"
+            "figure compares them: the best validation accuracy so far against wall-clock\n"
+            "minutes, one line per run (its last point after the final training), labelled with\n"
+            "its strategy and test accuracy. Works while a run writes the file.\n\n"
+            "  --db FILE   the run file (several: a comparison)\n"
             "  -o PNG      the picture to write (1400x600)\n"
             "  --help      this text\n\n"
             "exit status: 0 ok, 1 usage, 2 bad input (a missing or damaged file, nothing trained yet,\n"
@@ -80,16 +85,92 @@ static nf_status candidate_row(void *user, const nf_row *r)
     return NF_OK;
 }
 
+/* ==== several runs ======================================================== */
+
+#define MAX_COMPARED 8
+
+/* One run's curve: cumulative minutes and the best validation accuracy so far. */
+typedef struct curve { double minutes[4096], accuracy[4096]; int n; double clock; char name[128], label[256]; } curve;
+
+static nf_status curve_row(void *user, const nf_row *r)
+{
+    curve *c = user;
+    if (c->n >= 4095) return NF_OK; /* a longer run keeps its first 4095 generations and its end */
+    c->clock += nf_row_real(r, 0) / 60;
+    double best = nf_row_real(r, 1);
+    c->minutes[c->n] = c->clock;
+    c->accuracy[c->n] = c->n && c->accuracy[c->n - 1] > best ? c->accuracy[c->n - 1] : best;
+    c->n++;
+    return NF_OK;
+}
+
+static nf_status end_row(void *user, const nf_row *r)
+{
+    curve *c = user;
+    nf_fit_config cfg = nf_fit_config_defaults();
+    const char *strategy = nf_config_parse(nf_row_text(r, 0), "the stored configuration", &cfg) ? "?" : nf_strategy_name(cfg.search.strategy);
+    char test[32] = "not finished";
+    if (!nf_row_null(r, 2)) snprintf(test, sizeof test, "test %.4f", nf_row_real(r, 2));
+    snprintf(c->label, sizeof c->label, "%.100s: %s, seed %lld, %s", c->name, strategy, (long long)nf_row_int(r, 3), test);
+    if (!nf_row_null(r, 1) && c->n < 4096) { /* after the final training */
+        double t = nf_row_real(r, 4) / 60;
+        c->minutes[c->n] = t > c->clock ? t : c->clock;
+        c->accuracy[c->n++] = nf_row_real(r, 1);
+    }
+    return NF_OK;
+}
+
+static nf_status read_curve(const char *path, curve *c)
+{
+    nf_store *db;
+    if (nf_read_open("plot", path, &db)) return NF_ERR_FORMAT;
+    const char *base = strrchr(path, '/');
+    snprintf(c->name, sizeof c->name, "%s", base ? base + 1 : path);
+    nf_status st = nf_store_exec(db, "SELECT seconds, best_accuracy FROM generations ORDER BY generation", NULL, 0, curve_row, c);
+    if (!st) st = nf_store_exec(db, "SELECT config, final_val_accuracy, test_accuracy, seed, elapsed_seconds FROM run",
+                                NULL, 0, end_row, c);
+    nf_store_close(db);
+    if (!st && c->n == 0) st = nf_fail(NF_ERR_ARG, "%s: nothing scored yet; nothing to draw", path);
+    return st;
+}
+
+static int compare(char **dbs, int n, const char *out)
+{
+    if (n > MAX_COMPARED) { fprintf(stderr, "nasfit plot: at most %d run files on one figure\n", MAX_COMPARED); return 1; }
+    curve *c = calloc((size_t)n, sizeof *c);
+    nf_plot_run runs[MAX_COMPARED];
+    if (!c) return 4;
+    nf_status st = NF_OK;
+    for (int i = 0; i < n && !st; i++) {
+        st = read_curve(dbs[i], &c[i]);
+        runs[i] = (nf_plot_run){c[i].label, c[i].n, c[i].minutes, c[i].accuracy};
+    }
+    if (!st) st = nf_plot_compare(out, "Best validation accuracy against wall-clock time", runs, n);
+    if (!st) printf("%s: %d runs compared\n", out, n);
+    free(c);
+    if (!st) return 0;
+    if (st != NF_ERR_FORMAT || nf_last_error()[0]) fprintf(stderr, "nasfit plot: %s\n", nf_last_error());
+    return 2;
+}
+
 int nf_cmd_plot(int argc, char **argv)
 {
     const char *out = NULL;
-    char **rest = calloc((size_t)argc + 1, sizeof *rest);
-    int n = 0;
-    if (!rest) return 4;
+    char **rest = calloc((size_t)argc + 1, sizeof *rest), **dbs = calloc((size_t)argc + 1, sizeof *dbs);
+    int n = 0, n_db = 0;
+    if (!rest || !dbs) return 4;
     for (int i = 0; i < argc; i++) { /* -o is plot's own; the rest is the read commands' */
         if (i > 0 && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) out = argv[++i];
         else rest[n++] = argv[i];
+        if (i > 0 && !strcmp(argv[i], "--db") && i + 1 < argc) dbs[n_db++] = argv[i + 1];
     }
+    if (n_db > 1) {
+        free(rest);
+        int code = out ? compare(dbs, n_db, out) : (fprintf(stderr, "nasfit plot: -o PNG is required\n"), 1);
+        free(dbs);
+        return code;
+    }
+    free(dbs);
     static const nf_read_command me = {"plot", 0, 0, usage};
     nf_read_args a;
     int code = nf_read_parse(&me, n, rest, &a);

@@ -15,7 +15,8 @@
 #include <sys/stat.h>
 
 /* cmap0 slots set up in start(). */
-enum { INK = 1, BEST = 2, MEDIAN = 3, GRID = 4, STAR = 5 };
+enum { INK = 1, BEST = 2, MEDIAN = 3, GRID = 4, STAR = 5, RUNS = 6 };
+#define MAX_RUNS 8
 
 /* Character heights relative to PLplot's default, which is large at 1400x600. */
 #define TEXT 0.55
@@ -49,12 +50,16 @@ static void start(const char *path)
     plsdev("pngcairo");
     plsfnam(path);
     plsetopt("geometry", "1400x600");
+    plscmap0n(RUNS + MAX_RUNS);
     plscol0(0, 255, 255, 255);    /* background */
     plscol0(INK, 30, 30, 30);
     plscol0(BEST, 31, 119, 180);
     plscol0(MEDIAN, 255, 127, 14);
     plscol0(GRID, 215, 215, 215);
     plscol0(STAR, 214, 39, 40);
+    static const int run_rgb[MAX_RUNS][3] = {{31, 119, 180}, {255, 127, 14}, {44, 160, 44}, {214, 39, 40},
+                                             {148, 103, 189}, {140, 86, 75}, {227, 119, 194}, {127, 127, 127}};
+    for (int i = 0; i < MAX_RUNS; i++) plscol0(RUNS + i, run_rgb[i][0], run_rgb[i][1], run_rgb[i][2]);
     plscmap1n(256);
     double pos[2] = {0, 1}, r[2] = {0.75, 0.03}, g[2] = {0.82, 0.25}, b[2] = {0.93, 0.55};
     plscmap1l(1, 2, pos, r, g, b, NULL); /* light blue (early) to dark blue (late) */
@@ -170,6 +175,61 @@ nf_status nf_plot_progress(const char *path, const nf_plot_data *d)
         plschr(0, 0.8);
         plptex(0.5, 0.94, 1, 0, 0.5, d->title);
     }
+    plend();
+    struct stat sb;
+    if (stat(path, &sb) != 0 || sb.st_size < 100)
+        return nf_fail(NF_ERR_IO, "%s: PLplot wrote no picture (is plplot-driver-cairo installed?)", path);
+    return NF_OK;
+}
+
+/* ==== several runs ======================================================== */
+
+static nf_status check_runs(const char *path, const nf_plot_run *runs, int n_runs)
+{
+    if (n_runs < 1 || n_runs > MAX_RUNS) return nf_fail(NF_ERR_ARG, "plot: %d runs to compare (1 to %d)", n_runs, MAX_RUNS);
+    for (int r = 0; r < n_runs; r++) {
+        nf_status st = check_values("accuracy", runs[r].accuracy, runs[r].n, 0, 1);
+        if (!st) st = check_values("minutes", runs[r].minutes, runs[r].n, 0, 1e9);
+        if (st) return nf_fail(st, "%s: %s", runs[r].label, nf_last_error());
+    }
+    FILE *f = fopen(path, "wb");
+    if (!f) return nf_fail(NF_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
+    fclose(f);
+    return NF_OK;
+}
+
+nf_status nf_plot_compare(const char *path, const char *title, const nf_plot_run *runs, int n_runs)
+{
+    nf_status st = check_runs(path, runs, n_runs);
+    if (st) return st;
+    double lo = 1, hi = 0, tmax = 0;
+    for (int r = 0; r < n_runs; r++) {
+        double l, h;
+        y_range(runs[r].accuracy, runs[r].n, NULL, 0, &l, &h);
+        lo = fmin(lo, l);
+        hi = fmax(hi, h);
+        tmax = fmax(tmax, runs[r].minutes[runs[r].n - 1]);
+    }
+    start(path);
+    plvpor(0.07, 0.97, 0.11, 0.86);
+    plwind(0, tmax > 0 ? tmax * 1.03 : 1, lo, hi);
+    axes("bcnst", 0, "wall-clock minutes since the run started", "best validation accuracy so far",
+         title ? title : "Best validation accuracy against time");
+    const char *text[MAX_RUNS], *sym[MAX_RUNS];
+    PLINT opts[MAX_RUNS], colors[MAX_RUNS], styles[MAX_RUNS];
+    plwidth(2.5);
+    for (int r = 0; r < n_runs; r++) {
+        plcol0(RUNS + r);
+        if (runs[r].n > 1) plline(runs[r].n, runs[r].minutes, runs[r].accuracy);
+        plstring(1, &runs[r].minutes[runs[r].n - 1], &runs[r].accuracy[runs[r].n - 1], "#(840)"); /* where it ended */
+        text[r] = runs[r].label;
+        sym[r] = "";
+        opts[r] = PL_LEGEND_LINE;
+        colors[r] = RUNS + r;
+        styles[r] = 1;
+    }
+    plwidth(1);
+    legend(n_runs, text, opts, colors, styles, sym, PL_POSITION_BOTTOM | PL_POSITION_RIGHT | PL_POSITION_INSIDE | PL_POSITION_VIEWPORT);
     plend();
     struct stat sb;
     if (stat(path, &sb) != 0 || sb.st_size < 100)

@@ -23,4 +23,17 @@ typedef struct nf_plot_data {
  * cannot be written. Not thread-safe (PLplot keeps global state). */
 nf_status nf_plot_progress(const char *path, const nf_plot_data *d);
 
+/* One run of a comparison: its best validation accuracy so far against the
+ * wall-clock minutes of the run. */
+typedef struct nf_plot_run {
+    const char *label;        /* the legend's text */
+    int n;                    /* points, >= 1 */
+    const double *minutes;    /* [n] increasing, >= 0 */
+    const double *accuracy;   /* [n] in [0, 1] */
+} nf_plot_run;
+
+/* Several runs on one figure (1400x600), one line each, into the PNG file
+ * path. Errors as nf_plot_progress. At most 8 runs (the colours). */
+nf_status nf_plot_compare(const char *path, const char *title, const nf_plot_run *runs, int n_runs);
+
 #endif

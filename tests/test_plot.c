@@ -66,6 +66,30 @@ static void draws_a_png(void **state)
     assert_int_equal(h, 600);
 }
 
+/* Several runs on one figure; a run with a non-finite point, too many runs
+ * or an unwritable file refused, naming the run. */
+static void compares_runs(void **state)
+{
+    (void)state;
+    double t1[] = {1, 2, 3, 10}, a1[] = {0.8, 0.85, 0.86, 0.91}, t2[] = {0.5, 1.5, 9.8}, a2[] = {0.82, 0.84, 0.92};
+    double t3[] = {9.9}, a3[] = {0.905}, bad[] = {0.8, NAN, 0.9};
+    nf_plot_run runs[3] = {{"evolution", 4, t1, a1}, {"random", 3, t2, a2}, {"fixed", 1, t3, a3}};
+    const char *path = "build/tests/plot_compare.png";
+    assert_int_equal(nf_plot_compare(path, NULL, runs, 3), NF_OK);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char head[24];
+    assert_int_equal(fread(head, 1, 24, f), 24);
+    fclose(f);
+    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+    runs[1].accuracy = bad;
+    assert_int_equal(nf_plot_compare(path, NULL, runs, 3), NF_ERR_ARG);
+    assert_non_null(strstr(nf_last_error(), "random"));
+    runs[1].accuracy = a2;
+    assert_int_equal(nf_plot_compare(path, NULL, runs, 9), NF_ERR_ARG);
+    assert_int_equal(nf_plot_compare("/nonexistent/dir/c.png", NULL, runs, 3), NF_ERR_IO);
+}
+
 static void bad_data_is_refused(void **state)
 {
     (void)state;
@@ -93,6 +117,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(draws_a_png),
         cmocka_unit_test(bad_data_is_refused),
+        cmocka_unit_test(compares_runs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

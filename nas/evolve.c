@@ -13,17 +13,7 @@
 
 #include "nas/search_internal.h"
 
-static nf_status evolve_first(nf_search *s)
-{
-    for (int i = 0; i < s->cfg.population; i++) {
-        nf_candidate *c;
-        nf_status st = nf_search_draw(s, s->next_id, &c);
-        if (st) return st;
-        s->next_id++;
-        s->pop[s->n_pop++] = c;
-    }
-    return NF_OK;
-}
+static nf_status evolve_first(nf_search *s) { return nf_search_draw_population(s, s->cfg.population); }
 
 /* Images of a generation's first part, after which children are compared
  * with their parents; 0 without culling. */

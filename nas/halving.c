@@ -66,14 +66,8 @@ static nf_status choose_rung_images(nf_search *s)
 
 static nf_status halving_first(nf_search *s)
 {
-    for (int i = 0; i < s->cfg.halving_draws; i++) {
-        nf_candidate *c;
-        nf_status st = nf_search_draw(s, s->next_id, &c);
-        if (st) return st;
-        s->next_id++;
-        s->pop[s->n_pop++] = c;
-    }
-    return choose_rung_images(s);
+    nf_status st = nf_search_draw_population(s, s->cfg.halving_draws);
+    return st ? st : choose_rung_images(s);
 }
 
 static nf_status halving_train(nf_search *s, run_ctx *r)

@@ -179,6 +179,18 @@ nf_status nf_search_draw(nf_search *s, int64_t id, nf_candidate **out)
                    nf_last_error());
 }
 
+nf_status nf_search_draw_population(nf_search *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        nf_candidate *c;
+        nf_status st = nf_search_draw(s, s->next_id, &c);
+        if (st) return st;
+        s->next_id++;
+        s->pop[s->n_pop++] = c;
+    }
+    return NF_OK;
+}
+
 nf_job nf_search_job(const nf_search *s, nf_candidate *c, int64_t start, int64_t images, int64_t done,
                      int64_t schedule, int val_images)
 {

@@ -38,6 +38,8 @@ extern const nf_strategy_ops nf_strategy_evolution, nf_strategy_halving, nf_stra
 
 /* Candidate `id` drawn from the search space within the limits. */
 nf_status nf_search_draw(nf_search *s, int64_t id, nf_candidate **out);
+/* n such candidates as the first population, under the next ids. */
+nf_status nf_search_draw_population(nf_search *s, int n);
 
 /* A job training c on images [start, start + images) of the stream, the
  * learning rate on a cosine over `schedule` images of which `done` are

@@ -43,6 +43,19 @@ static void made_up_run(double *best, double *median, double *params, double *ac
     }
 }
 
+/* Width and height of the PNG at path (its header checked). */
+static void png_size(const char *path, unsigned *w, unsigned *h)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char head[24];
+    assert_int_equal(fread(head, 1, 24, f), 24);
+    fclose(f);
+    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+    *w = (unsigned)head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19];
+    *h = (unsigned)head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23];
+}
+
 static void draws_a_png(void **state)
 {
     (void)state;
@@ -54,14 +67,8 @@ static void draws_a_png(void **state)
                       .params = params, .accuracy = acc, .generation = gen};
     const char *path = "build/tests/plot_example.png";
     assert_int_equal(nf_plot_progress(path, &d), NF_OK);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char head[24];
-    assert_int_equal(fread(head, 1, 24, f), 24);
-    fclose(f);
-    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
-    unsigned w = (unsigned)head[16] << 24 | head[17] << 16 | head[18] << 8 | head[19];
-    unsigned h = (unsigned)head[20] << 24 | head[21] << 16 | head[22] << 8 | head[23];
+    unsigned w, h;
+    png_size(path, &w, &h);
     assert_int_equal(w, 1400);
     assert_int_equal(h, 600);
 }
@@ -76,12 +83,10 @@ static void compares_runs(void **state)
     nf_plot_run runs[3] = {{"evolution", 4, t1, a1}, {"random", 3, t2, a2}, {"fixed", 1, t3, a3}};
     const char *path = "build/tests/plot_compare.png";
     assert_int_equal(nf_plot_compare(path, NULL, runs, 3), NF_OK);
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    unsigned char head[24];
-    assert_int_equal(fread(head, 1, 24, f), 24);
-    fclose(f);
-    assert_memory_equal(head, "\x89PNG\r\n\x1a\n", 8);
+    unsigned w, h;
+    png_size(path, &w, &h);
+    assert_int_equal(w, 1400);
+    assert_int_equal(h, 600);
     runs[1].accuracy = bad;
     assert_int_equal(nf_plot_compare(path, NULL, runs, 3), NF_ERR_ARG);
     assert_non_null(strstr(nf_last_error(), "random"));

@@ -14,7 +14,7 @@ nf_fit_config nf_fit_config_defaults(void)
     nf_fit_config c = {.search = nf_search_defaults(), .val_fraction = 0.1};
     snprintf(c.data, sizeof c.data, "fashion-mnist");
     c.search.population = 6;
-    c.search.final_share = 0.3;
+    c.search.final_share = 0.5;
     c.search.final_epochs = 3;
     c.search.aug = (nf_augment){.shift = 2, .flip = 1};
     c.search.settings.optim.lr = 0.002f;

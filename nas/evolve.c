@@ -94,8 +94,11 @@ static nf_status evolve_train(nf_search *s, run_ctx *r)
     }
     int n = 0;
     for (int i = 0; i < s->n_pop; i++)
-        if (needs_training(s, s->pop[i])) jobs[n++] = nf_search_job(s, s->pop[i], start, first > 0 ? first : slice, 0, slice,
-                                                                    first > 0 ? c->cull_val_images : 0);
+        if (needs_training(s, s->pop[i])) {
+            jobs[n] = nf_search_job(s, s->pop[i], start, first > 0 ? first : slice, 0, slice, first > 0 ? c->cull_val_images : 0);
+            if (first > 0) jobs[n].p.refresh_images /= 2; /* a comparison, not the generation's score */
+            n++;
+        }
     s->progress_total = (int64_t)n * slice;
     nf_status st;
     if (first <= 0) {

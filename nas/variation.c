@@ -13,8 +13,8 @@ nf_variation nf_variation_defaults(void)
                       .batch_odds = 0.05, .min_batch = 16, .max_batch = 256, .crossover_odds = 0.1,
                       .head_crossover_odds = 0.05,
                       .plan_ms = 1000, .limits = nf_limits_defaults(), .space = nf_space_defaults()};
-    v.odds[NF_CHANGE_GROW] = 0.22;
-    v.odds[NF_CHANGE_SHRINK] = 0.10;
+    v.odds[NF_CHANGE_GROW] = 0.16;
+    v.odds[NF_CHANGE_SHRINK] = 0.16;
     v.odds[NF_CHANGE_INSERT_CONV] = 0.12;
     v.odds[NF_CHANGE_INSERT_DENSE] = 0.03;
     v.odds[NF_CHANGE_REMOVE] = 0.07;

@@ -297,6 +297,7 @@ static double first_part_fitness(const nf_search *s, const nf_candidate *start)
     p.cosine = 1;
     p.schedule_images = slice;
     p.val_images = s->cfg.cull_val_images;
+    p.refresh_images /= 2; /* as the search compares */
     p.generation = s->generation;
     assert_int_equal(nf_task_train(c, &s->data, &p), NF_OK);
     double fitness = c->fitness;

@@ -15,7 +15,7 @@ BUILD   ?= build
 OPT     ?= -O2 -march=native
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags plplot 2>/dev/null)
-LDLIBS  += -lopenblas -lglpk -lsqlite3 -linih -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
+LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
 
 # The ONNX schema as Debian's python3-onnx ships it; protoc-c (protobuf-c-compiler)
 # turns it into C in $(BUILD)/gen at build time. Nothing generated is committed.

@@ -17,6 +17,9 @@
 #define MAX_SIDE 65535
 #define MAX_NOUT 65536
 #define MAX_PARAMS ((size_t)1 << 28)
+/* An architecture file: 10 000 vertices take about 2 MB; anything far
+ * beyond is not one (and jansson needs ~10x the text in memory). */
+#define MAX_FILE_BYTES ((size_t)64 << 20)
 
 /* ==== writing ============================================================ */
 
@@ -403,7 +406,7 @@ nf_status nf_arch_load(const char *path, nf_rng *rng, nf_graph **out)
     unsigned char *bytes;
     size_t len;
     *out = NULL;
-    nf_status st = nf_file_read(path, &bytes, &len);
+    nf_status st = nf_file_read_max(path, MAX_FILE_BYTES, &bytes, &len);
     if (st) return st;
     if (strlen((char *)bytes) != len) st = nf_fail(NF_ERR_FORMAT, "%s: holds a NUL byte; not JSON text", path);
     else st = nf_arch_from_json((char *)bytes, path, rng, out);

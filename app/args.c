@@ -23,7 +23,8 @@ int nf_arg_seed(const char *command, const char *option, const char *text, unsig
     char *end;
     errno = 0;
     unsigned long long v = strtoull(text, &end, 10);
-    if (!errno && end != text && !*end && text[0] != '-') {
+    /* A digit first: strtoull skips spaces and takes " -1" as 2^64-1. */
+    if (!errno && end != text && !*end && text[0] >= '0' && text[0] <= '9') {
         *out = v;
         return 1;
     }

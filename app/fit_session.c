@@ -69,8 +69,13 @@ int nf_fit_session_run(const nf_fit_session *fs)
     if (!fs->quiet) describe(&data, fs->cfg, nf_now() - t0);
     nf_search *s = NULL;
     nf_status st = nf_search_create(&fs->cfg->search, data.train, data.val, data.test, &data.norm, &s);
-    if (!st) st = nf_run_store_data(fs->db, &data.norm, data.train->class_names, nf_ds_classes(data.train));
+    /* A resume checks everything before its first write (the data set's
+     * check writes nothing when it is the same): a refused resume leaves
+     * the file as it was. */
     if (!st && fs->resume) st = nf_run_store_restore(fs->db, s, fs->resume);
+    if (!st) st = nf_run_store_data(fs->db, &data.norm, data.train->class_names, nf_ds_classes(data.train));
+    if (!st && fs->claim) st = nf_run_store_claim(fs->db, fs->claim);
+    int recorded = !st || !fs->resume; /* whether the file says how this session ended */
     if (!st && fs->resume && !fs->quiet) say_resume_point(fs->resume, s);
     nf_search_hooks printing = nf_fit_report_hooks(&rep);
     nf_run_store rs;
@@ -79,7 +84,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
     if (!st) st = fs->resume ? nf_run_store_continue(s, &hooks, fs->resume) : nf_search_run(s, &hooks);
     char why[1024];
     snprintf(why, sizeof why, "%s", st && rs.error[0] ? rs.error : nf_last_error());
-    nf_run_store_end(fs->db, st, why);
+    if (recorded) nf_run_store_end(fs->db, st, why);
     if (st) nf_fail(st, "%s", why);
     int code = nf_fit_report_end(&rep, s, st);
     if (st == NF_ERR_INTERRUPTED)

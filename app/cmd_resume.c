@@ -92,7 +92,8 @@ int nf_cmd_resume(int argc, char **argv)
         return 2;
     }
     nf_fit_config cfg;
-    int code = !strcmp(rs.status, "done") ? -1 : configure(&o, &rs, &cfg);
+    int code = configure(&o, &rs, &cfg); /* first: a bad --time or --threads is refused even on a finished run */
+    if (code == 0 && !strcmp(rs.status, "done")) code = -1;
     if (code == -1) code = already_done(o.db, o.quiet);
     else if (code == 0) {
         char *text = nf_config_text(&cfg); /* claimed by the session once the stored state is checked */

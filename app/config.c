@@ -119,6 +119,7 @@ double nf_parse_duration(const char *text)
     static const struct { char unit; double seconds; } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
     const char *p = text;
     double total = 0;
+    if (strpbrk(text, "xX")) return -1; /* no hexadecimal (strtod reads 0x10 as 16) */
     int parts = 0;
     while (*p) {
         char *end;
@@ -140,6 +141,7 @@ double nf_parse_duration(const char *text)
 
 static int parse_number(const char *text, double *out)
 {
+    if (strpbrk(text, "xX")) return 0; /* strtod reads hexadecimal (0x10 is 16): not what a setting means */
     char *end;
     errno = 0;
     double x = strtod(text, &end);

@@ -1,5 +1,6 @@
 #include "app/run_store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,11 +73,14 @@ typedef struct history_rule {
 } history_rule;
 
 static const history_rule history_rules[] = {
+    {"SELECT 1 FROM run WHERE typeof(generation) <> 'integer' OR typeof(next_id) <> 'integer' OR "
+     "(final_images IS NOT NULL AND typeof(final_images) <> 'integer') OR typeof(elapsed_seconds) NOT IN ('integer', 'real')",
+     "table run: generation, next_id, final_images or elapsed_seconds is not a number (%lld)"},
     {"SELECT max(id) FROM candidates HAVING max(id) >= (SELECT next_id FROM run)",
      "run.next_id is not above every candidate id (table candidates holds id %lld): new candidates would reuse ids"},
-    {"SELECT max(generation) FROM generations HAVING max(generation) >= (SELECT generation FROM run) "
-     "AND (SELECT final_images FROM run) IS NULL",
-     "table generations holds generation %lld, not before the resume point run.generation: resuming would rewrite it"},
+    /* Equal is possible: a run stopped at a generation's end keeps its counter there. */
+    {"SELECT max(generation) FROM generations HAVING max(generation) > (SELECT generation FROM run)",
+     "table generations holds generation %lld, after the resume point run.generation: resuming would rewrite it"},
     {"SELECT max(generation) FROM candidate_fitness HAVING max(generation) > (SELECT generation FROM run)",
      "table candidate_fitness holds generation %lld, after the resume point run.generation"},
     {"SELECT candidate_id FROM weights WHERE role = 'population' GROUP BY candidate_id HAVING count(*) > 1",
@@ -200,6 +204,10 @@ static nf_status parse_norm(const char *text, const char *path, nf_ds_norm *norm
         if (*p == ';') p++;
     }
     if (norm->c == 0 || *p) return nf_fail(NF_ERR_FORMAT, "%s: run.normalization '%s' is not 'mean M std S; ...'", path, text);
+    for (int c = 0; c < norm->c; c++)
+        if (!isfinite(norm->mean[c]) || !isfinite(norm->std[c]) || !(norm->std[c] > 0))
+            return nf_fail(NF_ERR_FORMAT, "%s: run.normalization of channel %d (mean %g, std %g) is not usable: the file is damaged",
+                           path, c, (double)norm->mean[c], (double)norm->std[c]);
     return NF_OK;
 }
 

@@ -15,7 +15,7 @@ BUILD   ?= build
 OPT     ?= -O2 -march=native
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags plplot 2>/dev/null)
-LDLIBS  += -lopenblas -lglpk -lsqlite3 -linih -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
+LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
 
 # The ONNX schema as Debian's python3-onnx ships it; protoc-c (protobuf-c-compiler)
 # turns it into C in $(BUILD)/gen at build time. Nothing generated is committed.
@@ -77,7 +77,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 # Tests run one binary after another; each prints cmocka's summary.
 test: deps
 	@$(MAKE) --no-print-directory $(TESTS) $(NASFIT) $(ONNX_FIXTURE)
-	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh
+	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(NASFIT)
@@ -91,7 +91,7 @@ bench: deps-bench
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan/nasfit $(TESTS:$(BUILD)/%=build-asan/%) build-asan/tests/onnx_fixture
-	@NASFIT_ASAN=1 BUILD=build-asan LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh
+	@NASFIT_ASAN=1 BUILD=build-asan LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh
 
 clean:
 	rm -rf build build-asan

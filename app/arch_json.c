@@ -14,9 +14,12 @@
 #define ARCH_FORMAT "nasfit-architecture"
 #define ARCH_VERSION 1
 #define MAX_VERTICES 10000
-#define MAX_SIDE 65535
+#define MAX_SIDE NF_IMAGE_MAX_SIDE
 #define MAX_NOUT 65536
 #define MAX_PARAMS ((size_t)1 << 28)
+/* An architecture file: 10 000 vertices take about 2 MB; anything far
+ * beyond is not one (and jansson needs ~10x the text in memory). */
+#define MAX_FILE_BYTES ((size_t)64 << 20)
 
 /* ==== writing ============================================================ */
 
@@ -143,6 +146,7 @@ nf_status nf_arch_to_json(const nf_graph *g, char **json)
 /* What the reader needs while it walks the vertices. */
 typedef struct reader {
     const char *source; /* names the text in messages */
+    size_t max_floats;  /* parameters + statistics the caller has room for; 0: any up to MAX_PARAMS */
     nf_graph *g;        /* being built */
     int max_id;         /* largest id seen */
 } reader;
@@ -303,9 +307,13 @@ static nf_status parse_input(reader *r, json_t *root)
     nf_status st;
     if ((st = get_int(r, in, "input", "channels", 1, 4096, 0, &c)) ||
         (st = get_int(r, in, "input", "height", 1, MAX_SIDE, 0, &h)) ||
-        (st = get_int(r, in, "input", "width", 1, MAX_SIDE, 0, &w)) ||
-        (st = nf_graph_create(c, h, w, &r->g)))
+        (st = get_int(r, in, "input", "width", 1, MAX_SIDE, 0, &w)))
         return st;
+    if ((st = nf_graph_create(c, h, w, &r->g))) {
+        char detail[512];
+        snprintf(detail, sizeof detail, "%s", nf_last_error());
+        return nf_fail(st, "%s: \"input\": %s", r->source, detail);
+    }
     json_t *v0 = json_array_get(json_object_get(root, "vertices"), 0);
     int id = 0, nout = c;
     nf_op op = NF_OP_INPUT;
@@ -362,8 +370,17 @@ static nf_status finish(reader *r, const int *claimed, nf_rng *rng)
                            r->source, i, g->v[i].id, nf_op_name(g->v[i].op), claimed[i], g->v[i].nout);
     if (np > MAX_PARAMS)
         return nf_fail(NF_ERR_FORMAT, "%s: %zu parameters, more than nasfit takes (%zu)", r->source, np, MAX_PARAMS);
+    if (r->max_floats && np + ns > r->max_floats) /* before anything of that size is allocated */
+        return nf_fail(NF_ERR_FORMAT, "%s: %zu parameters and %zu statistics, but only %zu floats follow it", r->source,
+                       np, ns, r->max_floats);
     g->next_id = r->max_id + 1;
-    return nf_graph_layout(g, rng);
+    if (!rng) return NF_OK; /* shapes only */
+    st = nf_graph_layout(g, rng);
+    if (st) {
+        snprintf(detail, sizeof detail, "%s", nf_last_error());
+        return nf_fail(st, "%s: %s", r->source, detail);
+    }
+    return NF_OK;
 }
 
 static nf_status build(reader *r, json_t *root, nf_rng *rng)
@@ -385,8 +402,15 @@ static nf_status build(reader *r, json_t *root, nf_rng *rng)
 
 nf_status nf_arch_from_json(const char *json, const char *source_name, nf_rng *rng, nf_graph **out)
 {
+    const nf_arch_read how = {.source = source_name, .rng = rng};
+    return nf_arch_read_json(json, &how, out);
+}
+
+nf_status nf_arch_read_json(const char *json, const nf_arch_read *how, nf_graph **out)
+{
     *out = NULL;
-    reader r = {.source = source_name ? source_name : "architecture"};
+    nf_rng *rng = how->rng;
+    reader r = {.source = how->source ? how->source : "architecture", .max_floats = how->max_floats};
     json_error_t err;
     json_t *root = json_loads(json, JSON_REJECT_DUPLICATES, &err);
     if (!root)
@@ -403,7 +427,7 @@ nf_status nf_arch_load(const char *path, nf_rng *rng, nf_graph **out)
     unsigned char *bytes;
     size_t len;
     *out = NULL;
-    nf_status st = nf_file_read(path, &bytes, &len);
+    nf_status st = nf_file_read_max(path, MAX_FILE_BYTES, &bytes, &len);
     if (st) return st;
     if (strlen((char *)bytes) != len) st = nf_fail(NF_ERR_FORMAT, "%s: holds a NUL byte; not JSON text", path);
     else st = nf_arch_from_json((char *)bytes, path, rng, out);

@@ -41,6 +41,17 @@ nf_status nf_arch_to_json(const nf_graph *g, char **json);
  * wrong. The caller owns *out. */
 nf_status nf_arch_from_json(const char *json, const char *source_name, nf_rng *rng, nf_graph **out);
 
+/* How to read: the name of the text in messages; rng draws the weights
+ * (NULL: shapes only, nothing laid out or allocated for weights: what
+ * show needs); max_floats, when not 0, bounds parameters + statistics
+ * before they are allocated (a model file: the floats its bytes hold). */
+typedef struct nf_arch_read {
+    const char *source;
+    nf_rng *rng;
+    size_t max_floats;
+} nf_arch_read;
+nf_status nf_arch_read_json(const char *json, const nf_arch_read *how, nf_graph **out);
+
 /* Reads path and calls nf_arch_from_json with it as source name. */
 nf_status nf_arch_load(const char *path, nf_rng *rng, nf_graph **out);
 

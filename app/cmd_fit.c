@@ -138,6 +138,11 @@ static int configure(const fit_options *o, const override *ov, int n_ov, nf_fit_
         fprintf(stderr, "nasfit fit: %s%s%s\n", o->config ? o->config : "", o->config ? ": " : "", nf_last_error());
         return 2;
     }
+    if (cfg->arch[0] && cfg->search.strategy != NF_STRATEGY_FIXED) {
+        fprintf(stderr, "nasfit fit: search.arch = %s is the fixed strategy's architecture, but the strategy is %s; "
+                "add --strategy fixed or leave arch empty\n", cfg->arch, nf_strategy_name(cfg->search.strategy));
+        return 2;
+    }
     return 0;
 }
 

@@ -1,5 +1,6 @@
 /* nasfit lineage: a candidate's ancestry back to the first generation. */
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -84,6 +85,30 @@ static nf_status ancestor_row(void *user, const nf_row *r)
     return NF_OK;
 }
 
+/* The first-parent chain from id ends within as many steps as there are
+ * candidates, at a candidate without a parent; a parent that is no row,
+ * or a loop (a hand-edited file), is damage, named here rather than
+ * walked forever. */
+static nf_status check_chain(nf_store *db, int64_t id)
+{
+    const char *path = nf_store_path(db);
+    int64_t n = 0, at = id, parent = 0;
+    nf_status st = nf_store_int(db, "SELECT count(*) FROM candidates", NULL, 0, &n);
+    for (int64_t steps = 0; !st; steps++) {
+        if (steps > n)
+            return nf_fail(NF_ERR_FORMAT, "%s: table candidates: the parent1 chain of candidate %lld loops "
+                                          "(candidate %lld is its own ancestor): the file is damaged", path, (long long)id, (long long)at);
+        const nf_val v = nf_int(at);
+        st = nf_store_int(db, "SELECT coalesce(parent1, -9223372036854775807 - 1) FROM candidates WHERE id = ?", &v, 1, &parent);
+        if (st == NF_ERR_ARG)
+            return nf_fail(NF_ERR_FORMAT, "%s: table candidates: candidate %lld names parent1 %lld, which is not a candidate: "
+                                          "the file is damaged", path, (long long)id, (long long)at);
+        if (!st && parent == INT64_MIN) return NF_OK;
+        if (!st) { id = at; at = parent; }
+    }
+    return st;
+}
+
 int nf_cmd_lineage(int argc, char **argv)
 {
     static const nf_read_command me = {"lineage", 0, 1, usage};
@@ -94,12 +119,19 @@ int nf_cmd_lineage(int argc, char **argv)
     int64_t id;
     if ((code = nf_read_open("lineage", a.db, &db))) return code;
     if ((code = nf_read_candidate("lineage", db, a.which, &id))) { nf_store_close(db); return code; }
+    nf_status st = check_chain(db, id);
+    if (st) {
+        fprintf(stderr, "nasfit lineage: %s\n", nf_last_error());
+        nf_store_close(db);
+        return 2;
+    }
     lineage l = {.db = db, .json = a.json, .list = a.json ? nf_json_array() : NULL};
     if (!a.json) printf("lineage of candidate %lld, oldest first (| the changes that made the next one)\n", (long long)id);
     const nf_val v = nf_int(id);
-    nf_status st = nf_store_exec(db,
+    st = nf_store_exec(db,
         "WITH RECURSIVE line(id, depth) AS (SELECT ?, 0 UNION ALL "
-        "  SELECT c.parent1, line.depth + 1 FROM candidates c JOIN line ON c.id = line.id WHERE c.parent1 IS NOT NULL) "
+        "  SELECT c.parent1, line.depth + 1 FROM candidates c JOIN line ON c.id = line.id WHERE c.parent1 IS NOT NULL "
+        "  AND line.depth < (SELECT count(*) FROM candidates)) "
         "SELECT c.id, c.born, c.parent1, c.parent2, "
         "  (SELECT fitness FROM candidate_fitness WHERE candidate_id = c.id ORDER BY generation LIMIT 1), "
         "  (SELECT max(fitness) FROM candidate_fitness WHERE candidate_id = c.id), c.parameters, c.brief "

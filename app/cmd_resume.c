@@ -95,20 +95,21 @@ int nf_cmd_resume(int argc, char **argv)
         return 2;
     }
     nf_fit_config cfg;
-    int code = !strcmp(rs.status, "done") ? -1 : configure(&o, &rs, &cfg);
+    int code = configure(&o, &rs, &cfg); /* first: a bad --time or --threads is refused even on a finished run */
+    if (code == 0 && !strcmp(rs.status, "done")) code = -1;
     if (code == -1) code = already_done(o.db, o.quiet);
     else if (code == 0) {
-        char *text = nf_config_text(&cfg);
-        st = text ? nf_run_store_claim(db, text) : nf_fail(NF_ERR_NOMEM, "out of memory");
-        free(text);
-        if (st) {
-            fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
+        char *text = nf_config_text(&cfg); /* claimed by the session once the stored state is checked */
+        if (!text) {
+            fprintf(stderr, "nasfit resume: out of memory\n");
             code = 2;
         } else {
             nf_signals_install();
-            nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .quiet = o.quiet, .report = o.report};
+            nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .claim = text, .quiet = o.quiet,
+                                 .report = o.report};
             code = nf_fit_session_run(&fs);
         }
+        free(text);
     }
     nf_run_state_free(&rs);
     nf_store_close(db);

@@ -85,17 +85,16 @@ int nf_cmd_show(int argc, char **argv)
                                      "FROM candidates WHERE id = ?", &v, 1, candidate_row, &s);
     nf_store_close(db);
     nf_graph *g = NULL;
+    if (!st) { /* checked before printing, --json too: what is printed is what train --arch reads */
+        char source[1100];
+        snprintf(source, sizeof source, "%s (candidates.architecture of candidate %lld)", a.db, (long long)id);
+        const nf_arch_read how = {.source = source}; /* shapes only: no weights are drawn or allocated */
+        st = s.json ? nf_arch_read_json(s.json, &how, &g) : nf_fail(NF_ERR_FORMAT, "%s: no such row", source);
+    }
     if (!st && a.json) fputs(s.json, stdout);
     else if (!st) {
-        char source[1100];
-        snprintf(source, sizeof source, "%s (candidate %lld)", a.db, (long long)id);
-        nf_rng rng;
-        nf_rng_seed(&rng, 1, 0, NF_RNG_INIT); /* the table needs shapes only; weights are not read */
-        st = nf_arch_from_json(s.json, source, &rng, &g);
-        if (!st) {
-            printf("%s\n", s.head);
-            print_table(g);
-        }
+        printf("%s\n", s.head);
+        print_table(g);
     }
     nf_graph_destroy(g);
     free(s.json);

@@ -1,12 +1,14 @@
 #include "app/config.h"
 
+#include "app/fileio.h"
+
 #include <errno.h>
-#include <ini.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 nf_fit_config nf_fit_config_defaults(void)
 {
@@ -25,7 +27,7 @@ nf_fit_config nf_fit_config_defaults(void)
 
 /* ==== the keys =========================================================== */
 
-typedef enum key_type { T_INT, T_I64, T_U64, T_DOUBLE, T_FLOAT, T_DURATION, T_STRATEGY, T_OPTIM, T_TEXT } key_type;
+typedef enum key_type { T_INT, T_I64, T_U64, T_DOUBLE, T_FLOAT, T_DURATION, T_STRATEGY, T_OPTIM, T_TEXT, T_FILE } key_type;
 
 typedef struct key_def {
     const char *section, *name;
@@ -60,7 +62,7 @@ static const key_def keys[] = {
     K("search", "cull_margin", T_DOUBLE, search.cull_margin, 0, 1),
     K("search", "halving_draws", T_INT, search.halving_draws, 2, 1024),
     K("search", "halving_eta", T_INT, search.halving_eta, 2, 1024),
-    K("search", "arch", T_TEXT, arch, 0, 0),
+    K("search", "arch", T_FILE, arch, 0, 0),
     K("training", "optimizer", T_OPTIM, search.settings.optim, 0, 0),
     K("training", "lr", T_FLOAT, search.settings.optim.lr, 1e-7, 10),
     K("training", "weight_decay", T_FLOAT, search.settings.optim.weight_decay, 0, 0.5),
@@ -125,6 +127,7 @@ double nf_parse_duration(const char *text)
     static const struct { char unit; double seconds; } units[] = {{'s', 1}, {'m', 60}, {'h', 3600}, {'d', 86400}};
     const char *p = text;
     double total = 0;
+    if (strpbrk(text, "xX")) return -1; /* no hexadecimal (strtod reads 0x10 as 16) */
     int parts = 0;
     while (*p) {
         char *end;
@@ -146,6 +149,7 @@ double nf_parse_duration(const char *text)
 
 static int parse_number(const char *text, double *out)
 {
+    if (strpbrk(text, "xX")) return 0; /* strtod reads hexadecimal (0x10 is 16): not what a setting means */
     char *end;
     errno = 0;
     double x = strtod(text, &end);
@@ -176,6 +180,14 @@ static nf_status set_value(nf_fit_config *c, const key_def *k, const char *value
     void *field = (char *)c + k->offset;
     double x;
     switch (k->type) {
+    case T_FILE: { /* empty, or a regular file */
+        struct stat sb;
+        errno = 0;
+        if (*value && (stat(value, &sb) != 0 || !S_ISREG(sb.st_mode)))
+            return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not a file (%s)", origin, k->section, k->name, value,
+                           errno ? strerror(errno) : "not a regular file");
+    }
+    /* fall through */
     case T_TEXT:
         if (strlen(value) >= sizeof c->data) return nf_fail(NF_ERR_FORMAT, "%s: %s.%s is too long", origin, k->section, k->name);
         snprintf(field, sizeof c->data, "%s", value);
@@ -184,7 +196,7 @@ static nf_status set_value(nf_fit_config *c, const key_def *k, const char *value
         char *end;
         errno = 0;
         unsigned long long u = strtoull(value, &end, 10);
-        if (end == value || *end || errno || value[0] == '-')
+        if (end == value || *end || errno || value[0] < '0' || value[0] > '9') /* strtoull reads " -1" as 2^64-1 */
             return nf_fail(NF_ERR_FORMAT, "%s: %s.%s = %s is not a whole number from 0 to 2^64-1", origin, k->section, k->name, value);
         *(uint64_t *)field = u;
         return NF_OK;
@@ -233,70 +245,112 @@ nf_status nf_config_set(nf_fit_config *c, const char *key, const char *value, co
     }
     const key_def *k = find_key(dot ? section : NULL, name);
     if (!k) return nf_fail(NF_ERR_FORMAT, "%s: unknown key %s (configs/default.conf lists every key)", origin, key);
+    for (const key_def *o = k + 1; !dot && o < keys + N_KEYS; o++)
+        if (!strcmp(o->name, name))
+            return nf_fail(NF_ERR_FORMAT, "%s: key %s is in two sections, [%s] and [%s]; say which (%s.%s or %s.%s)", origin,
+                           name, k->section, o->section, k->section, name, o->section, name);
     return set_value(c, k, value, origin);
 }
 
 /* ==== the file =========================================================== */
 
-typedef struct reading {
-    nf_fit_config *c;
-    const char *path;
-    int line;               /* libinih counts lines for us only in its return value */
-    nf_status st;           /* the first failure */
-    char detail[512];
-} reading;
+/* nasfit reads the file itself rather than through libinih: Debian's
+ * libinih is built with a 200-byte line limit (INI_MAX_LINE is compiled
+ * into the library, not a header setting) and parses the rest of a longer
+ * line as a line of its own, so a long comment could smuggle a setting in
+ * and a stored data path over ~190 characters made a run unresumable. The
+ * format is the one libinih read here: [section] lines, key = value (or
+ * key: value) lines, whole-line comments starting with ; or #, blank
+ * lines, an optional UTF-8 byte order mark. Lines have no length limit;
+ * the file is bounded as a whole (NF_CONFIG_MAX_BYTES). */
 
-static int on_entry(void *user, const char *section, const char *name, const char *value)
+static char *trim(char *s)
 {
-    reading *r = user;
-    if (r->st) return 0;
-    if (!*section) {
-        r->st = nf_fail(NF_ERR_FORMAT, "key %s is outside any [section]", name);
-    } else if (!find_key(section, name)) {
-        int known_section = 0;
-        for (size_t i = 0; i < N_KEYS; i++) known_section |= !strcmp(keys[i].section, section);
-        r->st = known_section ? nf_fail(NF_ERR_FORMAT, "unknown key %s in [%s] (configs/default.conf lists every key)", name, section)
-                              : nf_fail(NF_ERR_FORMAT, "unknown section [%s]", section);
-    } else {
-        char key[96];
-        snprintf(key, sizeof key, "%s.%s", section, name);
-        r->st = nf_config_set(r->c, key, value, "value");
-    }
-    if (r->st) snprintf(r->detail, sizeof r->detail, "%s", nf_last_error());
-    return r->st ? 0 : 1;
+    while (*s == ' ' || *s == '\t' || *s == '\r' || *s == '\f' || *s == '\v') s++;
+    char *e = s + strlen(s);
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\f' || e[-1] == '\v')) *--e = 0;
+    return s;
 }
 
-/* libinih's result (0, -1 cannot open/read, or the first bad line) as a status. */
-static nf_status reading_status(const reading *r, const char *source, int line, nf_fit_config *c, const nf_fit_config *copy)
+static nf_status config_line(nf_fit_config *c, char *line, char *section, size_t cap, const char *source, long n)
 {
-    if (line < 0) return nf_fail(NF_ERR_IO, "%s: cannot read", source);
-    if (line > 0 && r->st) {
-        const char *d = r->detail;
-        if (!strncmp(d, "value: ", 7)) d += 7;
-        return nf_fail(NF_ERR_FORMAT, "%s:%d: %s", source, line, d);
+    char *s = trim(line);
+    if (!*s || *s == ';' || *s == '#') return NF_OK;
+    if (*s == '[') {
+        char *close = strchr(s, ']');
+        if (!close || *trim(close + 1)) return nf_fail(NF_ERR_FORMAT, "%s:%ld: not a [section] or key = value line", source, n);
+        *close = 0;
+        char *name = trim(s + 1);
+        int known = 0;
+        for (size_t i = 0; i < N_KEYS; i++) known |= !strcmp(keys[i].section, name);
+        if (!known) return nf_fail(NF_ERR_FORMAT, "%s:%ld: unknown section [%.64s]", source, n, name);
+        snprintf(section, cap, "%s", name);
+        return NF_OK;
     }
-    if (line > 0) return nf_fail(NF_ERR_FORMAT, "%s:%d: not a [section] or key = value line", source, line);
-    *c = *copy;
-    return NF_OK;
+    char *eq = s + strcspn(s, "=:");
+    if (!*eq) return nf_fail(NF_ERR_FORMAT, "%s:%ld: not a [section] or key = value line", source, n);
+    *eq = 0;
+    char *name = trim(s), *value = trim(eq + 1);
+    if (!*name) return nf_fail(NF_ERR_FORMAT, "%s:%ld: not a [section] or key = value line", source, n);
+    if (!*section) return nf_fail(NF_ERR_FORMAT, "%s:%ld: key %.64s is outside any [section]", source, n, name);
+    if (!find_key(section, name))
+        return nf_fail(NF_ERR_FORMAT, "%s:%ld: unknown key %.64s in [%s] (configs/default.conf lists every key)", source, n,
+                       name, section);
+    char key[96], where[64];
+    snprintf(key, sizeof key, "%s.%s", section, name);
+    snprintf(where, sizeof where, "line %ld", n);
+    nf_status st = nf_config_set(c, key, value, where);
+    if (!st) return NF_OK;
+    char detail[768];
+    snprintf(detail, sizeof detail, "%s", nf_last_error() + strlen(where) + 2); /* drop "line N: " */
+    return nf_fail(st, "%s:%ld: %s", source, n, detail);
+}
+
+/* text[0..len) line by line over a copy of *c, adopted only when every line is good. */
+static nf_status config_text(char *text, size_t len, const char *source, nf_fit_config *c)
+{
+    const char *nul = memchr(text, 0, len);
+    if (nul) {
+        long line = 1;
+        for (const char *p = text; p < nul; p++) line += *p == '\n';
+        return nf_fail(NF_ERR_FORMAT, "%s:%ld: holds a NUL byte (at offset %zu); not a configuration", source, line,
+                       (size_t)(nul - text));
+    }
+    if (len >= 3 && !memcmp(text, "\xef\xbb\xbf", 3)) text += 3;
+    nf_fit_config copy = *c;
+    char section[32] = "";
+    long n = 1;
+    nf_status st = NF_OK;
+    for (char *line = text; line && !st; n++) {
+        char *next = strchr(line, '\n');
+        if (next) *next++ = 0;
+        st = config_line(&copy, line, section, sizeof section, source, n);
+        line = next;
+    }
+    if (!st) *c = copy;
+    return st;
 }
 
 nf_status nf_config_read(const char *path, nf_fit_config *c)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    nf_fit_config copy = *c;
-    reading r = {.c = &copy, .path = path};
-    int line = ini_parse_file(f, on_entry, &r);
-    fclose(f);
-    return reading_status(&r, path, line, c, &copy);
+    unsigned char *text;
+    size_t len;
+    nf_status st = nf_file_read_max(path, NF_CONFIG_MAX_BYTES, &text, &len);
+    if (st) return st;
+    st = config_text((char *)text, len, path, c);
+    free(text);
+    return st;
 }
 
 nf_status nf_config_parse(const char *text, const char *source, nf_fit_config *c)
 {
-    nf_fit_config copy = *c;
-    reading r = {.c = &copy, .path = source};
-    int line = ini_parse_string(text, on_entry, &r);
-    return reading_status(&r, source, line, c, &copy);
+    size_t len = strlen(text);
+    if (len > NF_CONFIG_MAX_BYTES) return nf_fail(NF_ERR_FORMAT, "%s: %zu bytes, more than a configuration has", source, len);
+    char *copy = strdup(text);
+    if (!copy) return nf_fail(NF_ERR_NOMEM, "%s: out of memory", source);
+    nf_status st = config_text(copy, len, source, c);
+    free(copy);
+    return st;
 }
 
 /* ==== writing it back ===================================================== */
@@ -317,7 +371,7 @@ static void put_value(FILE *f, const nf_fit_config *c, const key_def *k)
 {
     const void *field = (const char *)c + k->offset;
     switch (k->type) {
-    case T_TEXT: fprintf(f, "%s", (const char *)field); break;
+    case T_TEXT: case T_FILE: fprintf(f, "%s", (const char *)field); break;
     case T_INT: fprintf(f, "%d", *(const int *)field); break;
     case T_I64: fprintf(f, "%lld", (long long)*(const int64_t *)field); break;
     case T_U64: fprintf(f, "%llu", (unsigned long long)*(const uint64_t *)field); break;

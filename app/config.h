@@ -1,9 +1,9 @@
 /* nasfit fit's settings: an INI-style file (configs/default.conf documents
- * every key), then command-line flags on top. The file is read with
- * Debian's libinih (the only file including ini.h): a small, widely
- * packaged INI reader; nasfit adds what it lacks, a table of known keys
- * with their ranges, so an unknown key or a bad value is refused naming
- * the file, the line and the key. */
+ * every key), then command-line flags on top. An INI reader of nasfit's
+ * own (lines of any length; app/config.c says why not libinih) with a
+ * table of known keys and their ranges, so an unknown key, a bad value, a
+ * NUL byte or a special file is refused naming the file, the line and the
+ * key. */
 #ifndef NF_CONFIG_H
 #define NF_CONFIG_H
 
@@ -18,6 +18,10 @@ typedef struct nf_fit_config {
 } nf_fit_config;
 
 nf_fit_config nf_fit_config_defaults(void);
+
+/* Largest configuration read: the full one is ~3 KB; a file far beyond is
+ * not a configuration (and a stored one is text in the run file). */
+#define NF_CONFIG_MAX_BYTES ((size_t)1 << 20)
 
 /* Reads path over *c. NF_ERR_IO when it cannot be read; NF_ERR_FORMAT with
  * "path:line: ..." for a syntax error, an unknown section or key, or a value

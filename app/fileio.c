@@ -1,37 +1,21 @@
 #include "app/fileio.h"
 
+#include "datasets/readfile.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+nf_status nf_file_read_max(const char *path, size_t max, unsigned char **data, size_t *len)
+{
+    return nf_ds_read_regular(path, max, data, len);
+}
+
 nf_status nf_file_read(const char *path, unsigned char **data, size_t *len)
 {
-    *data = NULL;
-    *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f) return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 16, n = 0;
-    unsigned char *buf = malloc(cap + 1);
-    nf_status st = NF_OK;
-    while (buf) {
-        n += fread(buf + n, 1, cap - n, f);
-        if (n < cap) break;
-        if (cap >= NF_FILE_MAX_BYTES) { st = nf_fail(NF_ERR_IO, "%s: larger than %zu bytes", path, cap); break; }
-        unsigned char *more = realloc(buf, 2 * cap + 1);
-        if (!more) { free(buf); buf = NULL; break; }
-        buf = more;
-        cap *= 2;
-    }
-    if (!buf) st = nf_fail(NF_ERR_NOMEM, "%s: cannot allocate memory to read it", path);
-    else if (!st && ferror(f)) st = nf_fail(NF_ERR_IO, "%s: read error: %s", path, strerror(errno));
-    fclose(f);
-    if (st) { free(buf); return st; }
-    buf[n] = 0;
-    *data = buf;
-    *len = n;
-    return NF_OK;
+    return nf_ds_read_regular(path, NF_FILE_MAX_BYTES, data, len);
 }
 
 nf_status nf_file_write(const char *path, const void *data, size_t len)

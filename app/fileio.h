@@ -12,8 +12,11 @@
 
 /* Reads all of path into a malloc'd buffer with a NUL after the last byte
  * (so text can be used as a string); *len excludes it. NF_ERR_IO naming
- * the file when it is missing, unreadable or too large. */
+ * the file when it is missing, unreadable, too large, or not a regular
+ * file (a directory, FIFO or device is refused without blocking). */
 nf_status nf_file_read(const char *path, unsigned char **data, size_t *len);
+/* The same with a smaller limit (a configuration, an architecture). */
+nf_status nf_file_read_max(const char *path, size_t max, unsigned char **data, size_t *len);
 
 /* Writes data to path through a temporary file in the same folder, synced
  * and renamed over it, so a reader never sees half a file. NF_ERR_IO naming the file. */

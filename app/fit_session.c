@@ -35,7 +35,7 @@ static nf_status load_data(const nf_fit_config *cfg, nf_ds_splits *data)
 static nf_status load_arch(const nf_fit_config *cfg, const nf_dataset *train, nf_graph **g)
 {
     *g = NULL;
-    if (cfg->search.strategy != NF_STRATEGY_FIXED || !cfg->arch[0]) return NF_OK;
+    if (!cfg->arch[0] || cfg->search.strategy != NF_STRATEGY_FIXED) return NF_OK; /* fit refuses the mix */
     nf_rng rng;
     nf_rng_seed(&rng, cfg->search.seed, 0, NF_RNG_INIT);
     nf_status st = nf_arch_load(cfg->arch, &rng, g);
@@ -96,9 +96,14 @@ int nf_fit_session_run(const nf_fit_session *fs)
     sc.arch = arch;
     if (!st) st = nf_search_create(&sc, data.train, data.val, data.test, &data.norm, &s);
     if (!st && fs->trainer) nf_search_set_trainer(s, fs->trainer);
-    if (!st) st = nf_run_store_data(fs->db, &data.norm, data.train->class_names, nf_ds_classes(data.train));
-    if (!st) st = nf_run_store_trainer(fs->db, s->trainer->ops->name, s->trainer->workers);
+    /* A resume checks everything before its first write (the data set's
+     * check writes nothing when it is the same): a refused resume leaves
+     * the file as it was. */
     if (!st && fs->resume) st = nf_run_store_restore(fs->db, s, fs->resume);
+    if (!st) st = nf_run_store_data(fs->db, &data.norm, data.train->class_names, nf_ds_classes(data.train));
+    if (!st && fs->claim) st = nf_run_store_claim(fs->db, fs->claim);
+    if (!st) st = nf_run_store_trainer(fs->db, s->trainer->ops->name, s->trainer->workers);
+    int recorded = !st || !fs->resume; /* whether the file says how this session ended */
     if (!st && fs->resume && !fs->quiet) say_resume_point(fs->resume, s);
     nf_search_hooks printing = nf_fit_report_hooks(&rep);
     nf_report_live live; /* the page, when asked for: after each commit, before printing */
@@ -112,7 +117,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
     if (!st) st = fs->resume ? nf_run_store_continue(s, &hooks, fs->resume) : nf_search_run(s, &hooks);
     char why[1024];
     snprintf(why, sizeof why, "%s", st && rs.error[0] ? rs.error : nf_last_error());
-    nf_run_store_end(fs->db, st, why);
+    if (recorded) nf_run_store_end(fs->db, st, why);
     if (fs->report) nf_report_live_update(&live, st == NF_OK); /* the end: no more reloading */
     if (st) nf_fail(st, "%s", why);
     int code = nf_fit_report_end(&rep, s, st);

@@ -15,6 +15,7 @@ typedef struct nf_fit_session {
     const nf_fit_config *cfg;
     nf_store *db;                 /* open for writing */
     const nf_run_state *resume;   /* NULL: a new run */
+    const char *claim;            /* resume: the configuration text to claim the run with, once checked */
     int quiet;
     nf_trainer *trainer;          /* where tasks run (borrowed); NULL: the local threads */
     const char *report;           /* --report FILE: the page rewritten after each generation; NULL none */

@@ -187,8 +187,11 @@ static nf_status read_graph(reader *r, nf_model *m)
     snprintf(name, sizeof name, "%s: offset %zu: architecture", r->source, at);
     nf_rng rng; /* every weight is overwritten from the file */
     nf_rng_seed(&rng, 0, 0, NF_RNG_INIT);
+    /* What the rest of the file can hold bounds the graph before its
+     * buffers are allocated: a few KB must not declare 1 GiB of weights. */
+    const nf_arch_read how = {.source = name, .rng = &rng, .max_floats = (r->len - r->at) / 4 + 1};
     if (strlen(json) != json_len) st = nf_fail(NF_ERR_FORMAT, "%s: holds a NUL byte", name);
-    else st = nf_arch_from_json(json, name, &rng, &m->graph);
+    else st = nf_arch_read_json(json, &how, &m->graph);
     free(json);
     if (st) return st;
     nf_graph *g = m->graph;

@@ -53,6 +53,14 @@ int nf_read_candidate(const char *command, nf_store *db, const char *which, int6
             fprintf(stderr, "nasfit %s: %s: no candidate has been trained yet\n", command, nf_store_path(db));
             return 2;
         }
+        const nf_val best = nf_int(*id);
+        int64_t found;
+        if (!st && nf_store_int(db, "SELECT id FROM candidates WHERE id = ?", &best, 1, &found) == NF_ERR_ARG) {
+            fprintf(stderr, "nasfit %s: %s: the run's best (run.winner_id, or weights.candidate_id of role 'best') names "
+                            "candidate %lld, which is not in table candidates: the file is damaged\n",
+                    command, nf_store_path(db), (long long)*id);
+            return 2;
+        }
     } else {
         char *end;
         errno = 0;

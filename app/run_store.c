@@ -1,5 +1,6 @@
 #include "app/run_store.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,24 +52,81 @@ void nf_run_state_free(nf_run_state *st)
 static nf_status read_state(void *user, const nf_row *r)
 {
     nf_run_state *st = user;
+    if (st->config) return nf_fail(NF_ERR_FORMAT, "table run holds more than one row"); /* id = 1 is checked, but not by every SQLite */
     st->config = strdup(nf_row_text(r, 0));
     snprintf(st->status, sizeof st->status, "%s", nf_row_text(r, 1));
-    st->generation = (int)nf_row_int(r, 2);
+    int64_t g = nf_row_int(r, 2); /* 64 bits: 2^32 must not read as generation 0 */
+    st->generation = g >= 0 && g <= NF_RUN_MAX_GENERATION ? (int)g : -1;
     st->next_id = nf_row_int(r, 3);
     st->elapsed = nf_row_real(r, 4);
     st->final_images = nf_row_null(r, 5) ? -1 : nf_row_int(r, 5);
+    if (!nf_row_null(r, 5) && st->final_images < 0) st->final_images = INT64_MAX; /* refused below */
     st->pid = nf_row_int(r, 6);
     return st->config ? NF_OK : nf_fail(NF_ERR_NOMEM, "cannot copy the configuration");
+}
+
+/* One rule of the resume point against the stored history: SQL that gives
+ * a row (its first column an id or a number) when the rule is broken. */
+typedef struct history_rule {
+    const char *sql;
+    const char *what; /* printf: the value the SQL gave */
+} history_rule;
+
+static const history_rule history_rules[] = {
+    {"SELECT 1 FROM run WHERE typeof(generation) <> 'integer' OR typeof(next_id) <> 'integer' OR "
+     "(final_images IS NOT NULL AND typeof(final_images) <> 'integer') OR typeof(elapsed_seconds) NOT IN ('integer', 'real')",
+     "table run: generation, next_id, final_images or elapsed_seconds is not a number (%lld)"},
+    {"SELECT max(id) FROM candidates HAVING max(id) >= (SELECT next_id FROM run)",
+     "run.next_id is not above every candidate id (table candidates holds id %lld): new candidates would reuse ids"},
+    /* Equal is possible: a run stopped at a generation's end keeps its counter there. */
+    {"SELECT max(generation) FROM generations HAVING max(generation) > (SELECT generation FROM run)",
+     "table generations holds generation %lld, after the resume point run.generation: resuming would rewrite it"},
+    {"SELECT max(generation) FROM candidate_fitness HAVING max(generation) > (SELECT generation FROM run)",
+     "table candidate_fitness holds generation %lld, after the resume point run.generation"},
+    {"SELECT candidate_id FROM weights WHERE role = 'population' GROUP BY candidate_id HAVING count(*) > 1",
+     "table weights holds candidate %lld twice in the population"},
+    {"SELECT count(*) FROM weights WHERE role <> 'population' GROUP BY role HAVING count(*) > 1 OR max(slot) <> 0",
+     "table weights holds %lld rows for the best (or the winner); one is kept, in slot 0"},
+    {"SELECT slot FROM weights WHERE role = 'population' AND (slot < 0 OR slot >= "
+     "(SELECT count(*) FROM weights WHERE role = 'population'))",
+     "table weights: population slot %lld is out of order (slots are 0, 1, ... without gaps)"},
+    {"SELECT candidate_id FROM weights WHERE candidate_id NOT IN (SELECT id FROM candidates)",
+     "table weights holds candidate %lld, which is not in table candidates"},
+};
+
+static nf_status check_history(nf_store *db)
+{
+    for (size_t k = 0; k < sizeof history_rules / sizeof history_rules[0]; k++) {
+        int64_t x;
+        nf_status st = nf_store_int(db, history_rules[k].sql, NULL, 0, &x);
+        if (st == NF_ERR_ARG) continue;  /* no row: the rule holds */
+        if (st) return st;
+        char what[256];
+        snprintf(what, sizeof what, history_rules[k].what, (long long)x);
+        return nf_fail(NF_ERR_FORMAT, "%s: %s; the file is damaged", nf_store_path(db), what);
+    }
+    return NF_OK;
 }
 
 nf_status nf_run_store_state(nf_store *db, nf_run_state *out)
 {
     memset(out, 0, sizeof *out);
+    const char *path = nf_store_path(db);
     nf_status st = nf_store_exec(db, "SELECT config, status, generation, next_id, elapsed_seconds, final_images, pid FROM run",
                                  NULL, 0, read_state, out);
-    if (!st && !out->config) st = nf_fail(NF_ERR_FORMAT, "%s: holds no run (its fit was stopped before it began); start it again with nasfit fit --db %s", nf_store_path(db), nf_store_path(db));
-    if (!st && (out->generation < 0 || out->next_id < 0))
-        st = nf_fail(NF_ERR_FORMAT, "%s: the run table holds an impossible resume point", nf_store_path(db));
+    if (st == NF_ERR_FORMAT && out->config) st = nf_fail(NF_ERR_FORMAT, "%s: table run holds more than one row", path);
+    if (!st && !out->config) st = nf_fail(NF_ERR_FORMAT, "%s: holds no run (its fit was stopped before it began); start it again with nasfit fit --db %s", path, path);
+    if (!st && out->generation < 0)
+        st = nf_fail(NF_ERR_FORMAT, "%s: run.generation is not a generation from 0 to %d", path, NF_RUN_MAX_GENERATION);
+    if (!st && (out->next_id < 0 || out->next_id > NF_RUN_MAX_ID))
+        st = nf_fail(NF_ERR_FORMAT, "%s: run.next_id %lld is not an id from 0 to %lld", path, (long long)out->next_id,
+                     (long long)NF_RUN_MAX_ID);
+    if (!st && out->final_images > NF_RUN_MAX_FINAL_IMAGES)
+        st = nf_fail(NF_ERR_FORMAT, "%s: run.final_images is not an image count from 0 to %lld", path,
+                     (long long)NF_RUN_MAX_FINAL_IMAGES);
+    if (!st && !(out->elapsed >= 0 && out->elapsed < 1e10))
+        st = nf_fail(NF_ERR_FORMAT, "%s: run.elapsed_seconds %g is not a duration", path, out->elapsed);
+    if (!st) st = check_history(db);
     if (st) nf_run_state_free(out);
     return st;
 }
@@ -122,7 +180,8 @@ nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *c
         st = nf_fail(NF_ERR_FORMAT, "%s: the data set is not the one this run started with (now %d classes, "
                                     "normalisation %s; see run.normalization, run.class_names, run.dataset)",
                      nf_store_path(db), n_classes, norm_text);
-    if (!st) st = nf_store_exec(db, "UPDATE run SET normalization = ?, class_names = ?", v, N(v), NULL, NULL);
+    if (!st) st = nf_store_exec(db, "UPDATE run SET normalization = ?, class_names = ? WHERE normalization IS NULL", v, N(v),
+                                NULL, NULL); /* no change (no write) when resuming */
     free(norm_text);
     free(names);
     return st;
@@ -151,6 +210,10 @@ static nf_status parse_norm(const char *text, const char *path, nf_ds_norm *norm
         if (*p == ';') p++;
     }
     if (norm->c == 0 || *p) return nf_fail(NF_ERR_FORMAT, "%s: run.normalization '%s' is not 'mean M std S; ...'", path, text);
+    for (int c = 0; c < norm->c; c++)
+        if (!isfinite(norm->mean[c]) || !isfinite(norm->std[c]) || !(norm->std[c] > 0))
+            return nf_fail(NF_ERR_FORMAT, "%s: run.normalization of channel %d (mean %g, std %g) is not usable: the file is damaged",
+                           path, c, (double)norm->mean[c], (double)norm->std[c]);
     return NF_OK;
 }
 
@@ -227,7 +290,29 @@ typedef struct restoring {
     nf_search *s;
     const char *path;
     int best;       /* adopting the best rather than the population */
+    int64_t next_id;
 } restoring;
+
+/* A stored candidate fits the run: its own id, the data set's image shape
+ * and classes, an id below the run's next. */
+static nf_status check_adopted(const restoring *x, const nf_candidate *c, int64_t row_id, int64_t next_id)
+{
+    const nf_dataset *d = x->s->data.train;
+    const nf_graph *g = c->g;
+    const char *role = x->best ? "best" : "population";
+    if (c->id != row_id)
+        return nf_fail(NF_ERR_FORMAT, "%s: table weights (%s): the row of candidate %lld holds the state of candidate %lld",
+                       x->path, role, (long long)row_id, (long long)c->id);
+    if (g->in_c != nf_ds_channels(d) || g->in_h != nf_ds_height(d) || g->in_w != nf_ds_width(d) ||
+        nf_graph_classes(g) != nf_ds_classes(d))
+        return nf_fail(NF_ERR_FORMAT, "%s: table weights (%s): candidate %lld takes %dx%dx%d images into %d classes, "
+                       "the data set has %dx%dx%d images of %d classes", x->path, role, (long long)row_id, g->in_c, g->in_h,
+                       g->in_w, nf_graph_classes(g), nf_ds_channels(d), nf_ds_height(d), nf_ds_width(d), nf_ds_classes(d));
+    if (c->id < 0 || c->id >= next_id)
+        return nf_fail(NF_ERR_FORMAT, "%s: table weights (%s): candidate %lld is not below run.next_id %lld", x->path, role,
+                       (long long)c->id, (long long)next_id);
+    return NF_OK;
+}
 
 static nf_status adopt_row(void *user, const nf_row *r)
 {
@@ -238,12 +323,14 @@ static nf_status adopt_row(void *user, const nf_row *r)
     if (!p || nf_candidate_deserialize(p, len, &c))
         return nf_fail(NF_ERR_FORMAT, "%s: the stored state of candidate %lld is damaged: %s", x->path,
                        (long long)nf_row_int(r, 0), nf_last_error());
+    nf_status st = check_adopted(x, c, nf_row_int(r, 0), x->next_id);
+    if (st) { nf_candidate_destroy(c); return st; }
     return x->best ? nf_search_adopt_best(x->s, c) : nf_search_adopt(x->s, c);
 }
 
 nf_status nf_run_store_restore(nf_store *db, nf_search *s, const nf_run_state *state)
 {
-    restoring x = {s, nf_store_path(db), 0};
+    restoring x = {s, nf_store_path(db), 0, state->next_id};
     nf_status st = nf_store_exec(db, "SELECT candidate_id, data FROM weights WHERE role = 'population' ORDER BY slot",
                                  NULL, 0, adopt_row, &x);
     int expected = nf_search_population_at(s, (int)state->generation);
@@ -254,6 +341,10 @@ nf_status nf_run_store_restore(nf_store *db, nf_search *s, const nf_run_state *s
     int fixed = s->cfg.strategy == NF_STRATEGY_FIXED && s->n_pop == 1; /* its final phase trains the population's one */
     if (!st && state->final_images >= 0 && !s->best && !fixed)
         st = nf_fail(NF_ERR_FORMAT, "%s: the final training started but no best candidate is stored", x.path);
+    int64_t most = NF_RUN_MAX_FINAL_EPOCHS * (int64_t)nf_ds_count(s->data.train);
+    if (!st && state->final_images > most)
+        st = nf_fail(NF_ERR_FORMAT, "%s: run.final_images %lld is more than %d passes over the %d training images", x.path,
+                     (long long)state->final_images, NF_RUN_MAX_FINAL_EPOCHS, nf_ds_count(s->data.train));
     if (!st) nf_search_resume_at(s, state->generation, state->next_id, state->elapsed);
     return st;
 }

@@ -25,6 +25,16 @@
 #include "app/store.h"
 #include "nas/search.h"
 
+/* Bounds on a stored resume point (a damaged or edited file must not make
+ * resume loop, overflow or train forever): the configuration's largest
+ * generation count; ids far below INT64_MAX (a run makes thousands); the
+ * final training at most NF_RUN_MAX_FINAL_EPOCHS passes over the data
+ * (the configuration's final_epochs limit), and in any case 10^12 images. */
+#define NF_RUN_MAX_GENERATION 1000000000
+#define NF_RUN_MAX_ID ((int64_t)1 << 53)
+#define NF_RUN_MAX_FINAL_EPOCHS 1000
+#define NF_RUN_MAX_FINAL_IMAGES ((int64_t)1000000000000)
+
 /* What the run row says about where to continue. */
 typedef struct nf_run_state {
     char *config;          /* the configuration as INI text (malloc'd) */
@@ -64,13 +74,16 @@ nf_status nf_run_store_read_data(nf_store *db, nf_ds_norm *norm, char ***names, 
  * are no longer kept. */
 nf_status nf_run_store_candidate(nf_store *db, int64_t id, nf_candidate **out);
 
-/* Reads the resume point. */
+/* Reads the resume point and checks it against the stored history (ids,
+ * generations, the weights' rows): NF_ERR_FORMAT naming the file, the
+ * table and the row otherwise. Reads only. */
 nf_status nf_run_store_state(nf_store *db, nf_run_state *out);
 /* Marks an existing run as running in this process, with its (possibly
  * changed: --time, --threads) configuration text. */
 nf_status nf_run_store_claim(nf_store *db, const char *config);
 /* Puts the stored population and best candidate into s (created, no
- * population yet) and sets its counters. */
+ * population yet) and sets its counters; each candidate checked against
+ * the data set s was created with (image shape, classes). Reads only. */
 nf_status nf_run_store_restore(nf_store *db, nf_search *s, const nf_run_state *state);
 /* Continues s (restored) to the end: the search, or only the final phase
  * when the state says it had started. */

@@ -315,12 +315,17 @@ static nf_status identify(nf_store *db, nf_store_mode mode, int64_t *version)
     if (app != APPLICATION_ID && (tables > 0 || mode != NF_STORE_CREATE))
         return tables == 0 ? nf_fail(NF_ERR_FORMAT, "%s: an empty database, not a nasfit run", db->path)
                            : nf_fail(NF_ERR_FORMAT, "%s: a SQLite database, but not a nasfit run file", db->path);
+    if (*version < 0)
+        return nf_fail(NF_ERR_FORMAT, "%s: run file schema %lld (PRAGMA user_version) is impossible; the file is damaged",
+                       db->path, (long long)*version);
     if (*version > NF_STORE_SCHEMA)
         return nf_fail(NF_ERR_FORMAT, "%s: written by a newer nasfit (run file schema %lld; this one reads up to %d)",
                        db->path, (long long)*version, NF_STORE_SCHEMA);
-    int64_t runs = 1; /* a file made by a fit killed before its run row: as good as empty */
+    int64_t rows = 1; /* a file made by a fit killed before its run row: as good as empty (but not
+                         one whose run row is gone and whose history is still there) */
     if (mode == NF_STORE_CREATE && tables > 0 && *version == NF_STORE_SCHEMA &&
-        !nf_store_int(db, "SELECT count(*) FROM run", NULL, 0, &runs) && runs == 0)
+        !nf_store_int(db, "SELECT (SELECT count(*) FROM run) + (SELECT count(*) FROM candidates) + "
+                          "(SELECT count(*) FROM generations) + (SELECT count(*) FROM weights)", NULL, 0, &rows) && rows == 0)
         return NF_OK;
     if (mode == NF_STORE_CREATE && tables > 0)
         return nf_fail(NF_ERR_ARG, "%s: already holds a run; continue it with nasfit resume --db %s, or choose another file",

@@ -5,6 +5,7 @@
  * `reader` owned by the caller of the function that calls setjmp, so
  * nothing depends on the value of a local modified after setjmp. */
 #include "datasets/pngread.h"
+#include "datasets/readfile.h"
 
 #include <errno.h>
 #include <png.h>
@@ -53,19 +54,9 @@ static void on_read(png_structp png, png_bytep out, size_t n)
 
 static nf_status slurp(reader *r)
 {
-    FILE *f = fopen(r->path, "rb");
-    if (!f) return nf_fail(NF_ERR_IO, "%s: cannot open: %s", r->path, strerror(errno));
-    nf_status st = NF_OK;
-    long size = -1;
-    if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-    if (size < 0 || fseek(f, 0, SEEK_SET) != 0)
-        st = nf_fail(NF_ERR_IO, "%s: cannot read: %s", r->path, strerror(errno));
-    else if (!(r->file = malloc((size_t)size + 1)))
-        st = nf_fail(NF_ERR_NOMEM, "%s: cannot allocate %ld bytes", r->path, size);
-    else if (fread(r->file, 1, (size_t)size, f) != (size_t)size)
-        st = nf_fail(NF_ERR_IO, "%s: read error: %s", r->path, strerror(errno));
-    r->len = (size_t)size;
-    fclose(f);
+    uint8_t *data;
+    nf_status st = nf_ds_read_regular(r->path, NF_DS_PNG_MAX_FILE_BYTES, &data, &r->len);
+    r->file = data;
     return st;
 }
 

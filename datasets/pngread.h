@@ -10,6 +10,9 @@
 
 /* Largest accepted width or height (libpng's user limit is set to it). */
 #define NF_DS_PNG_MAX_SIDE NF_IMAGE_MAX_SIDE
+/* Largest PNG file read (it is read whole): an 8192x8192 RGBA image at
+ * 16 bits, stored, is 512 MiB. */
+#define NF_DS_PNG_MAX_FILE_BYTES ((size_t)1 << 29)
 
 typedef struct nf_png_header {
     int width, height;

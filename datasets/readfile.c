@@ -1,21 +1,21 @@
 #include "datasets/readfile.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <zlib.h>
 
 /* A capacity guess so the buffer is allocated once: the file size for a
  * plain file, the gzip trailer's ISIZE (clipped to what deflate can reach)
  * for a gzip file. Only a hint; the read grows the buffer as needed. */
-static size_t size_hint(const char *path)
+static size_t size_hint(const char *path, size_t size)
 {
-    struct stat sb;
-    if (stat(path, &sb) != 0 || sb.st_size <= 0) return 1 << 16;
-    size_t size = (size_t)sb.st_size;
+    if (size == 0) return 1 << 16;
     FILE *f = fopen(path, "rb");
     if (!f) return size + 1;
     unsigned char head[2], tail[4];
@@ -43,9 +43,9 @@ static nf_status grow(uint8_t **buf, size_t *cap, const char *path)
     return NF_OK;
 }
 
-static nf_status read_all(gzFile f, const char *path, uint8_t **data, size_t *len)
+static nf_status read_all(gzFile f, const char *path, size_t size, uint8_t **data, size_t *len)
 {
-    size_t cap = size_hint(path), used = 0;
+    size_t cap = size_hint(path, size), used = 0;
     uint8_t *buf = malloc(cap);
     if (!buf) return nf_fail(NF_ERR_NOMEM, "%s: cannot allocate %zu bytes", path, cap);
     nf_status st = NF_OK;
@@ -73,18 +73,69 @@ static nf_status read_all(gzFile f, const char *path, uint8_t **data, size_t *le
     return NF_OK;
 }
 
+static const char *file_kind(mode_t mode)
+{
+    return S_ISDIR(mode) ? "a directory" : S_ISFIFO(mode) ? "a FIFO (named pipe)" : S_ISCHR(mode) ? "a character device"
+         : S_ISBLK(mode) ? "a block device" : S_ISSOCK(mode) ? "a socket" : "not a regular file";
+}
+
+nf_status nf_ds_open_regular(const char *path, size_t max, int *fd, size_t *size)
+{
+    *fd = -1;
+    *size = 0;
+    int f = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC); /* O_NONBLOCK: a FIFO opens at once, to be refused */
+    if (f < 0) return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    struct stat sb;
+    nf_status st = NF_OK;
+    if (fstat(f, &sb) != 0) st = nf_fail(NF_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    else if (!S_ISREG(sb.st_mode)) st = nf_fail(NF_ERR_IO, "%s: is %s, expected a regular file", path, file_kind(sb.st_mode));
+    else if (sb.st_size < 0 || (uint64_t)sb.st_size > max)
+        st = nf_fail(NF_ERR_IO, "%s: %lld bytes, larger than the %zu this file may have", path, (long long)sb.st_size, max);
+    else if (fcntl(f, F_SETFL, fcntl(f, F_GETFL) & ~O_NONBLOCK) != 0)
+        st = nf_fail(NF_ERR_IO, "%s: cannot read: %s", path, strerror(errno));
+    if (st) { close(f); return st; }
+    *fd = f;
+    *size = (size_t)sb.st_size;
+    return NF_OK;
+}
+
+nf_status nf_ds_read_regular(const char *path, size_t max, uint8_t **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    int fd;
+    size_t size, used = 0;
+    nf_status st = nf_ds_open_regular(path, max, &fd, &size);
+    if (st) return st;
+    uint8_t *buf = malloc(size + 1);
+    if (!buf) st = nf_fail(NF_ERR_NOMEM, "%s: cannot allocate %zu bytes to read it", path, size + 1);
+    while (!st && used < size) {
+        ssize_t got = read(fd, buf + used, size - used);
+        if (got < 0 && errno == EINTR) continue;
+        if (got < 0) st = nf_fail(NF_ERR_IO, "%s: read error after %zu bytes: %s", path, used, strerror(errno));
+        else if (got == 0) st = nf_fail(NF_ERR_IO, "%s: shrank from %zu to %zu bytes while being read", path, size, used);
+        else used += (size_t)got;
+    }
+    close(fd);
+    if (st) { free(buf); return st; }
+    buf[size] = 0;
+    *data = buf;
+    *len = size;
+    return NF_OK;
+}
+
 nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len)
 {
     *data = NULL;
     *len = 0;
-    struct stat sb;
-    if (stat(path, &sb) != 0)
-        return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
-    if (S_ISDIR(sb.st_mode)) return nf_fail(NF_ERR_IO, "%s: is a directory, expected a file", path);
-    gzFile f = gzopen(path, "rb");
-    if (!f) return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    int fd;
+    size_t size;
+    nf_status st = nf_ds_open_regular(path, NF_DS_MAX_FILE_BYTES, &fd, &size);
+    if (st) return st;
+    gzFile f = gzdopen(fd, "rb");
+    if (!f) { close(fd); return nf_fail(NF_ERR_IO, "%s: cannot open: %s", path, strerror(errno)); }
     gzbuffer(f, 1 << 17);
-    nf_status st = read_all(f, path, data, len);
+    st = read_all(f, path, size, data, len);
     gzclose_r(f);
     return st;
 }

@@ -11,10 +11,21 @@
 /* Largest decompressed file accepted (a guard against decompression bombs). */
 #define NF_DS_MAX_FILE_BYTES ((size_t)1 << 32)
 
+/* Opens path for reading if it is a regular file of at most max bytes,
+ * without blocking (a FIFO is refused, not waited on; so are a directory,
+ * a device such as /dev/zero and a socket). *fd is the caller's to close;
+ * *size the file's size. NF_ERR_IO naming the file and what it is. */
+nf_status nf_ds_open_regular(const char *path, size_t max, int *fd, size_t *size);
+
+/* Reads all of the regular file path (at most max bytes, as it is: no
+ * decompression) into a malloc'd buffer with a NUL after the last byte;
+ * *len excludes it. The caller frees *data. NF_ERR_IO naming the file. */
+nf_status nf_ds_read_regular(const char *path, size_t max, uint8_t **data, size_t *len);
+
 /* Reads all of path (decompressing it if it is gzip) into a malloc'd buffer
  * the caller frees. NF_ERR_IO when it is missing or unreadable,
  * NF_ERR_FORMAT when the gzip stream is corrupt or truncated; the detail
- * names the file. */
+ * names the file. Only regular files (nf_ds_open_regular). */
 nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len);
 
 /* CRC-32 (ISO-HDLC, as zlib, gzip and PNG compute it) of data[0..len).

@@ -1,6 +1,8 @@
 #include "engine/graph.h"
 
 #include <stdatomic.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -183,15 +185,22 @@ static nf_status vertex_error(const nf_vertex *v, int index, const char *what)
 
 /* The sizes the kind's rule gives vertex i from its producers: nin, and
  * nout for every kind but a layer (whose nout is its own). */
-static void rule_sizes(const nf_graph *g, int i, int *nin, int *nout)
+static nf_status rule_sizes(const nf_graph *g, int i, int *nin, int *nout)
 {
     const nf_vertex *v = &g->v[i];
     nf_kind kind = nf_graph_kind(g, i);
-    if (kind == NF_KIND_INPUT) { *nin = *nout = g->in_c; return; }
-    int first = g->v[v->inputs[0]].nout, sum = 0;
+    if (kind == NF_KIND_INPUT) { *nin = *nout = g->in_c; return NF_OK; }
+    int first = g->v[v->inputs[0]].nout;
+    int64_t sum = 0; /* concats of concats double: summed in 64 bits, bounded before it is an int */
     for (int k = 0; k < v->n_inputs; k++) sum += g->v[v->inputs[k]].nout;
-    *nin = kind == NF_KIND_CONCAT ? sum : first;
+    if (kind == NF_KIND_CONCAT && sum > NF_GRAPH_MAX_NOUT) {
+        char what[96];
+        snprintf(what, sizeof what, "its inputs add up to %lld channels, more than %d", (long long)sum, NF_GRAPH_MAX_NOUT);
+        return vertex_error(v, i, what);
+    }
+    *nin = kind == NF_KIND_CONCAT ? (int)sum : first;
     *nout = kind == NF_KIND_LAYER ? v->nout : *nin;
+    return NF_OK;
 }
 
 /* The output size the op gives vertex i from its first producer's. */
@@ -211,10 +220,11 @@ static nf_status check_sizes(const nf_graph *g, int i)
         for (int k = 1; k < v->n_inputs; k++)
             if (g->v[v->inputs[k]].nout != g->v[v->inputs[0]].nout) return vertex_error(v, i, "inputs of an add differ in size");
     int nin, nout, h, w;
-    rule_sizes(g, i, &nin, &nout);
+    nf_status st = rule_sizes(g, i, &nin, &nout);
+    if (st) return st;
     if (v->nin != nin || v->nout != nout) return vertex_error(v, i, "sizes not derived (call nf_graph_derive)");
     if (v->nout < 1) return vertex_error(v, i, "has no output neuron");
-    nf_status st = rule_shape(g, i, &h, &w);
+    st = rule_shape(g, i, &h, &w);
     if (st) return st;
     if (h < 1 || w < 1) return vertex_error(v, i, "spatial size shrinks below 1x1");
     if (v->h != h || v->w != w) return vertex_error(v, i, "spatial size not derived (call nf_graph_derive)");
@@ -263,8 +273,7 @@ nf_status nf_graph_derive(nf_graph *g)
     for (int i = 0; i < g->n && !st; i++) {
         nf_vertex *v = &g->v[i];
         if ((st = check_structure(g, i))) break;
-        rule_sizes(g, i, &v->nin, &v->nout);
-        if ((st = rule_shape(g, i, &v->h, &v->w))) break;
+        if ((st = rule_sizes(g, i, &v->nin, &v->nout)) || (st = rule_shape(g, i, &v->h, &v->w))) break;
     }
     return st;
 }

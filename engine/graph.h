@@ -124,6 +124,10 @@ typedef struct nf_graph {
  * set loaders, the serialiser and nf_graph_create share them. */
 #define NF_IMAGE_MAX_SIDE 8192
 #define NF_IMAGE_MAX_CHANNELS 4096
+/* The most output channels a vertex may have (a concat sums its inputs':
+ * 2^24 is far beyond any network that trains, and keeps nout x h x w
+ * products well inside 64 bits). */
+#define NF_GRAPH_MAX_NOUT (1 << 24)
 
 /* ---- building ---------------------------------------------------------- */
 

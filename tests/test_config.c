@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "app/config.h"
@@ -82,7 +83,7 @@ static void test_bad_files_refused(void **state)
         {"[search]\npopulation = 8\npopulaton = 9\n", "populaton", 3},
         {"[search]\npopulation = 1\n", "search.population", 2},
         {"[search]\npopulation = 8.5\n", "whole number", 2},
-        {"# c\n[serch]\npopulation = 8\n", "[serch]", 3},
+        {"# c\n[serch]\npopulation = 8\n", "[serch]", 2}, /* the section's own line */
         {"[search]\ntime = 30 minutes\n", "duration", 2},
         {"[training]\noptimizer = rmsprop\n", "rmsprop", 2},
         {"[data]\nval_fraction = nan\n", "val_fraction", 2},
@@ -134,6 +135,87 @@ static void test_set_by_key(void **state)
     assert_non_null(strstr(nf_last_error(), "max_wdth"));
 }
 
+/* A line is a line, however long: a long comment does not leak a setting,
+ * line numbers stay right after it, and a stored configuration whose data
+ * path is 400 characters long reads back. */
+static void test_long_lines(void **state)
+{
+    (void)state;
+    char text[4096], longpath[420];
+    memset(longpath, 'p', sizeof longpath - 1);
+    longpath[0] = '/';
+    longpath[sizeof longpath - 1] = 0;
+    char comment[1024];
+    memset(comment, 'x', sizeof comment - 1);
+    comment[sizeof comment - 1] = 0;
+    for (int pad = 190; pad < 1000; pad += 101) {
+        snprintf(text, sizeof text, "[search]\n# %.*s population = 1000\npopulation = 9\n", pad, comment);
+        nf_fit_config c = nf_fit_config_defaults();
+        assert_int_equal(nf_config_read(write_conf(text), &c), NF_OK);
+        assert_int_equal(c.search.population, 9);
+        snprintf(text, sizeof text, "[search]\n# %.*s\npopulation = 1\n", pad, comment);
+        assert_int_equal(nf_config_read(write_conf(text), &c), NF_ERR_FORMAT);
+        char where[96];
+        snprintf(where, sizeof where, "%s:3:", path);
+        assert_non_null(strstr(nf_last_error(), where));
+    }
+    nf_fit_config a = nf_fit_config_defaults(), b = nf_fit_config_defaults();
+    snprintf(a.data, sizeof a.data, "%s", longpath);
+    char *stored = nf_config_text(&a);
+    assert_int_equal(nf_config_parse(stored, "run.sqlite (run.config)", &b), NF_OK);
+    assert_string_equal(b.data, longpath);
+    free(stored);
+    unlink(path);
+}
+
+/* What is not a configuration text is refused naming the file: a NUL byte
+ * (with its line), a directory, a device, a FIFO (without waiting on it). */
+static void test_not_text_refused(void **state)
+{
+    (void)state;
+    nf_fit_config c = nf_fit_config_defaults(), before = c;
+    const char *p = write_conf("[search]\n");
+    FILE *f = fopen(p, "a");
+    fputs("population = 8", f);
+    fputc(0, f);
+    fputs("0\n", f);
+    fclose(f);
+    assert_int_equal(nf_config_read(p, &c), NF_ERR_FORMAT);
+    char where[96];
+    snprintf(where, sizeof where, "%s:2:", p);
+    assert_non_null(strstr(nf_last_error(), where));
+    assert_non_null(strstr(nf_last_error(), "NUL"));
+    assert_memory_equal(&c, &before, sizeof c);
+    unlink(p);
+    char fifo[64];
+    snprintf(fifo, sizeof fifo, "/tmp/nasfit-test-fifo-%d", (int)getpid());
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    const char *special[] = {"/tmp", "/dev/zero", "/dev/null", fifo};
+    for (size_t i = 0; i < sizeof special / sizeof special[0]; i++) {
+        assert_int_equal(nf_config_read(special[i], &c), NF_ERR_IO);
+        if (!strstr(nf_last_error(), special[i]) || !strstr(nf_last_error(), "regular file"))
+            fail_msg("%s: '%s'", special[i], nf_last_error());
+    }
+    unlink(fifo);
+}
+
+/* Numbers that only look valid: a space before a minus sign on an
+ * unsigned key, a bare key that two sections have. */
+static void test_tricky_values_refused(void **state)
+{
+    (void)state;
+    nf_fit_config c = nf_fit_config_defaults();
+    const char *bad_seeds[] = {" -1", "-1", " 5", "+5", "", "1e3", "18446744073709551616"};
+    for (size_t i = 0; i < sizeof bad_seeds / sizeof bad_seeds[0]; i++)
+        if (nf_config_set(&c, "seed", bad_seeds[i], "--seed") != NF_ERR_FORMAT) fail_msg("seed '%s' accepted", bad_seeds[i]);
+    assert_true(c.search.seed == nf_fit_config_defaults().search.seed);
+    assert_int_equal(nf_config_set(&c, "max_width", "64", "--set"), NF_ERR_FORMAT);
+    assert_non_null(strstr(nf_last_error(), "[space]"));
+    assert_non_null(strstr(nf_last_error(), "[limits]"));
+    assert_int_equal(nf_config_set(&c, "limits.max_width", "64", "--set"), NF_OK);
+    assert_int_equal(nf_config_set(&c, "population", "12", "--set"), NF_OK); /* unique: fine bare */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -143,6 +225,9 @@ int main(void)
         cmocka_unit_test(test_bad_files_refused),
         cmocka_unit_test(test_durations),
         cmocka_unit_test(test_set_by_key),
+        cmocka_unit_test(test_long_lines),
+        cmocka_unit_test(test_not_text_refused),
+        cmocka_unit_test(test_tricky_values_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,6 +13,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/fit_session.h"
+#include "app/mpi_pool.h"
 #include "app/store.h"
 #include "app/progress.h"
 #include "app/signals.h"
@@ -45,6 +46,8 @@ static void usage(FILE *f)
             "  --db FILE            the run file (SQLite) that keeps every candidate, the history\n"
             "                       and what a resume needs; default DATA-YYYYMMDD-HHMMSS.sqlite\n"
             "                       (printed at the start); it must not hold a run already\n"
+            "  --mpi                under mpirun: rank 0 runs the search, every other rank trains\n"
+            "                       (--threads threads per task); the same run as without MPI\n"
             "  --quiet              only the result\n"
             "  --print-config       print every setting as a config file and exit\n"
             "  --help               this text\n\n"
@@ -58,6 +61,7 @@ typedef struct fit_options {
     const char *config;
     const char *db;
     int quiet, print_config;
+    int mpi;      /* --mpi: trainers on the other MPI ranks */
 } fit_options;
 
 /* Flags that override the file are applied after it, in order. */
@@ -70,7 +74,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         {"generations", required_argument, 0, 'g'}, {"population", required_argument, 0, 'p'},
         {"time", required_argument, 0, 't'}, {"target", required_argument, 0, 'a'}, {"seed", required_argument, 0, 's'},
         {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"db", required_argument, 0, 'D'},
-        {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'},
+        {"print-config", no_argument, 0, 'P'}, {"help", no_argument, 0, 'h'}, {"mpi", no_argument, 0, 'M'},
         {"strategy", required_argument, 0, 'X'}, {"arch", required_argument, 0, 'A'}, {0, 0, 0, 0}};
     static const struct { int c; const char *key; } keyed[] = {
         {'d', "data.path"}, {'g', "search.generations"}, {'p', "search.population"}, {'t', "search.time"},
@@ -86,6 +90,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         case 'D': o->db = optarg; continue;
         case 'q': o->quiet = 1; continue;
         case 'P': o->print_config = 1; continue;
+        case 'M': o->mpi = 1; continue;
         case 'h': usage(stdout); exit(0);
         case 'S': {
             const char *eq = strchr(optarg, '=');
@@ -172,11 +177,12 @@ static void close_and_remove_if_empty(nf_store *db, const char *path)
     remove(side);
 }
 
-int nf_cmd_fit(int argc, char **argv)
+static int fit(int argc, char **argv)
 {
     fit_options o;
     override *ov = calloc((size_t)argc + 1, sizeof *ov);
     int n_ov, bad = ov ? parse(argc, argv, &o, ov, &n_ov) : 4;
+    if (!bad && nf_mpi_enter("fit", o.mpi, &bad)) { free(ov); return bad; }
     nf_fit_config cfg;
     if (!bad) bad = configure(&o, ov, n_ov, &cfg);
     free(ov);
@@ -190,7 +196,13 @@ int nf_cmd_fit(int argc, char **argv)
         free(text);
         return 0;
     }
-    if (cfg.search.threads > omp_get_num_procs())
+    nf_trainer *pool = NULL;
+    if (o.mpi && nf_mpi_pool_create(cfg.search.threads, &pool)) {
+        fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
+        free(text);
+        return 2;
+    }
+    if (!o.mpi && cfg.search.threads > omp_get_num_procs())
         fprintf(stderr, "nasfit fit: note: %d threads on %d cores; more threads than cores only slows training\n",
                 cfg.search.threads, omp_get_num_procs());
     char path[1024];
@@ -209,12 +221,21 @@ int nf_cmd_fit(int argc, char **argv)
         fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
         if (!existed) close_and_remove_if_empty(db, path);
         else nf_store_close(db);
+        nf_trainer_destroy(pool);
         return 2;
     }
     nf_signals_install();
-    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet};
+    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet, .trainer = pool};
     int code = nf_fit_session_run(&fs);
     if (code && !existed) close_and_remove_if_empty(db, path);
     else nf_store_close(db);
+    nf_trainer_destroy(pool);
+    return code;
+}
+
+int nf_cmd_fit(int argc, char **argv)
+{
+    int code = fit(argc, argv);
+    nf_mpi_leave();
     return code;
 }

@@ -82,7 +82,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 # Tests run one binary after another; each prints cmocka's summary.
 test: deps
 	@$(MAKE) --no-print-directory $(TESTS) $(NASFIT) $(ONNX_FIXTURE)
-	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh
+	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/mpi_check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(NASFIT)

@@ -58,6 +58,9 @@ for np in 2 3 5; do
     ok "-np $np equals the plain run; run.trainer/workers '$ranks', every trainer rank trained some" ||
     fail "-np $np: run records '$ranks', $bad rows with a worker out of range, $used ranks used"
 done
+w=$("$NASFIT" top --db np3.sqlite -n 1 --json | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["candidates"][0]["worker"])')
+"$NASFIT" top --db np3.sqlite -n 1 | grep -q "worker" && { [ "$w" = 1 ] || [ "$w" = 2 ]; } &&
+  ok "top shows the trainer rank of the best training ($w)" || fail "top's worker: '$w'"
 
 # ==== a trainer dies mid-task =================================================
 # Default Open MPI: the job is aborted; the run file keeps what was committed.

@@ -449,14 +449,13 @@ static void check_deadlines(batch *b)
     }
 }
 
-/* One message, or a nap and the deadlines when none came. */
+/* One message, or a nap when none came. */
 static void poll_once(batch *b)
 {
     int flag;
     MPI_Status ps;
     MPI_Iprobe(MPI_ANY_SOURCE, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &ps);
     if (!flag) {
-        check_deadlines(b);
         nap();
         return;
     }
@@ -469,6 +468,7 @@ static void poll_once(batch *b)
     s->heard = nf_task_clock();
     if (ps.MPI_TAG == TAG_RESULT) {
         finished(b, r, &ps);
+        report_progress(b);
         return;
     }
     int64_t msg[2];
@@ -506,6 +506,7 @@ static nf_status mpi_run(nf_trainer *t, const nf_data *d, nf_job *jobs, int n, c
         }
         for (int r; !b.stopping && b.n_todo > 0 && (r = idle_trainer(&b)) > 0;) start(&b, r);
         if (b.running > 0) poll_once(&b);
+        check_deadlines(&b);
     }
     free(b.todo);
     if (b.hook_status) return b.hook_status;

@@ -27,7 +27,10 @@ int nf_mpi_enter(const char *command, int mpi, int *code);
  * run; each reports a checksum of what it received, and a trainer whose
  * checksum differs is refused too. A trainer silent past its task's
  * deadline (NF_MPI_SILENCE seconds, default 60, plus twice the task's
- * predicted cost) is taken for dead and its task given to another. */
+ * predicted cost) is taken for dead and its task given to another (with
+ * mpirun --enable-recovery; by default Open MPI ends the job when a rank
+ * dies, and the run file is the way on). For tests, NF_MPI_FAULT="rank=R,
+ * task=K" makes trainer R _exit in the middle of its K-th task. */
 nf_status nf_mpi_pool_create(int threads, nf_trainer **out);
 
 /* Rank 0: tells every live trainer to quit and ends MPI. No-op when MPI was

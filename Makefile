@@ -16,6 +16,9 @@ OPT     ?= -O2 -march=native
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags plplot 2>/dev/null)
 LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
+# Open MPI: app/mpi_pool.c is its only includer (nasfit fit --mpi).
+MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
+LDLIBS  += $(shell pkg-config --libs ompi-c 2>/dev/null)
 
 # The ONNX schema as Debian's python3-onnx ships it; protoc-c (protobuf-c-compiler)
 # turns it into C in $(BUILD)/gen at build time. Nothing generated is committed.
@@ -54,6 +57,8 @@ $(GEN_ONNX).c $(GEN_ONNX).h &: $(ONNX_PROTO)
 $(GEN_ONNX).o: $(GEN_ONNX).c
 	$(CC) $(CFLAGS) -w -c $< -o $@
 
+$(BUILD)/app/mpi_pool.o: CFLAGS += $(MPI_CFLAGS)
+
 # Only the exporter includes the generated header.
 $(BUILD)/app/onnx_export.o: | $(GEN_ONNX).h
 
@@ -77,7 +82,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 # Tests run one binary after another; each prints cmocka's summary.
 test: deps
 	@$(MAKE) --no-print-directory $(TESTS) $(NASFIT) $(ONNX_FIXTURE)
-	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh
+	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh tests/mpi_check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(NASFIT)

@@ -13,6 +13,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/fit_session.h"
+#include "app/mpi_pool.h"
 #include "app/store.h"
 #include "app/progress.h"
 #include "app/signals.h"
@@ -47,6 +48,8 @@ static void usage(FILE *f)
             "                       (printed at the start); it must not hold a run already\n"
             "  --report FILE        keep an HTML page of the run in FILE, rewritten after every\n"
             "                       generation (see nasfit report)\n"
+            "  --mpi                under mpirun: rank 0 runs the search, every other rank trains\n"
+            "                       (--threads threads per task); the same run as without MPI\n"
             "  --quiet              only the result\n"
             "  --print-config       print every setting as a config file and exit\n"
             "  --help               this text\n\n"
@@ -61,6 +64,7 @@ typedef struct fit_options {
     const char *db;
     const char *report;
     int quiet, print_config;
+    int mpi;      /* --mpi: trainers on the other MPI ranks */
 } fit_options;
 
 /* Flags that override the file are applied after it, in order. */
@@ -74,6 +78,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         {"time", required_argument, 0, 't'}, {"target", required_argument, 0, 'a'}, {"seed", required_argument, 0, 's'},
         {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"db", required_argument, 0, 'D'},
         {"print-config", no_argument, 0, 'P'}, {"report", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
+        {"mpi", no_argument, 0, 'M'},
         {"strategy", required_argument, 0, 'X'}, {"arch", required_argument, 0, 'A'}, {0, 0, 0, 0}};
     static const struct { int c; const char *key; } keyed[] = {
         {'d', "data.path"}, {'g', "search.generations"}, {'p', "search.population"}, {'t', "search.time"},
@@ -90,6 +95,7 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
         case 'R': o->report = optarg; continue;
         case 'q': o->quiet = 1; continue;
         case 'P': o->print_config = 1; continue;
+        case 'M': o->mpi = 1; continue;
         case 'h': usage(stdout); exit(0);
         case 'S': {
             const char *eq = strchr(optarg, '=');
@@ -181,11 +187,12 @@ static void close_and_remove_if_empty(nf_store *db, const char *path)
     remove(side);
 }
 
-int nf_cmd_fit(int argc, char **argv)
+static int fit(int argc, char **argv)
 {
     fit_options o;
     override *ov = calloc((size_t)argc + 1, sizeof *ov);
     int n_ov, bad = ov ? parse(argc, argv, &o, ov, &n_ov) : 4;
+    if (!bad && nf_mpi_enter("fit", o.mpi, &bad)) { free(ov); return bad; }
     nf_fit_config cfg;
     if (!bad) bad = configure(&o, ov, n_ov, &cfg);
     free(ov);
@@ -199,7 +206,13 @@ int nf_cmd_fit(int argc, char **argv)
         free(text);
         return 0;
     }
-    if (cfg.search.threads > omp_get_num_procs())
+    nf_trainer *pool = NULL;
+    if (o.mpi && nf_mpi_pool_create(cfg.search.threads, &pool)) {
+        fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
+        free(text);
+        return 2;
+    }
+    if (!o.mpi && cfg.search.threads > omp_get_num_procs())
         fprintf(stderr, "nasfit fit: note: %d threads on %d cores; more threads than cores only slows training\n",
                 cfg.search.threads, omp_get_num_procs());
     char path[1024];
@@ -218,12 +231,21 @@ int nf_cmd_fit(int argc, char **argv)
         fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
         if (!existed) close_and_remove_if_empty(db, path);
         else nf_store_close(db);
+        nf_trainer_destroy(pool);
         return 2;
     }
     nf_signals_install();
-    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet, .report = o.report};
+    nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet, .report = o.report, .trainer = pool};
     int code = nf_fit_session_run(&fs);
     if (code && !existed) close_and_remove_if_empty(db, path);
     else nf_store_close(db);
+    nf_trainer_destroy(pool);
+    return code;
+}
+
+int nf_cmd_fit(int argc, char **argv)
+{
+    int code = fit(argc, argv);
+    nf_mpi_leave();
     return code;
 }

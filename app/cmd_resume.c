@@ -8,12 +8,13 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/fit_session.h"
+#include "app/mpi_pool.h"
 #include "app/signals.h"
 
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: nasfit resume --db FILE [--time DURATION] [--threads T] [--report FILE] [--quiet]\n"
+            "usage: nasfit resume --db FILE [--time DURATION] [--threads T] [--report FILE] [--mpi] [--quiet]\n"
             "Continues the run kept in FILE from its last commit: candidates already trained in\n"
             "the current generation are not trained again, and the run goes on exactly as an\n"
             "uninterrupted one with the same seed and settings would (the same candidates, the\n"
@@ -23,6 +24,8 @@ static void usage(FILE *f)
             "  --threads T       candidates trained at once (does not change the results)\n"
             "  --report FILE     keep an HTML page of the run in FILE, rewritten after every\n"
             "                    generation (see nasfit report)\n"
+            "  --mpi             under mpirun: trainers on the other ranks, any number of them\n"
+            "                    (does not change the results either)\n"
             "  --quiet           only the result\n"
             "  --help            this text\n\n"
             "One process writes a run file at a time: a second resume (or a fit) on a file that\n"
@@ -31,13 +34,14 @@ static void usage(FILE *f)
             "3 interrupted (resumable), 4 failed\n");
 }
 
-typedef struct resume_options { const char *db, *time, *threads, *report; int quiet; } resume_options;
+typedef struct resume_options { const char *db, *time, *threads, *report; int quiet, mpi; } resume_options;
 
 static int parse(int argc, char **argv, resume_options *o)
 {
     static const struct option longs[] = {{"db", required_argument, 0, 'd'}, {"time", required_argument, 0, 't'},
-                                          {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'}, {"report", required_argument, 0, 'R'},
-                                          {"help", no_argument, 0, 'h'}, {0, 0, 0, 0}};
+                                          {"threads", required_argument, 0, 'T'}, {"quiet", no_argument, 0, 'q'},
+                                          {"report", required_argument, 0, 'R'}, {"help", no_argument, 0, 'h'},
+                                          {"mpi", no_argument, 0, 'M'}, {0, 0, 0, 0}};
     *o = (resume_options){0};
     optind = 1;
     int c;
@@ -48,6 +52,7 @@ static int parse(int argc, char **argv, resume_options *o)
         case 'T': o->threads = optarg; break;
         case 'q': o->quiet = 1; break;
         case 'R': o->report = optarg; break;
+        case 'M': o->mpi = 1; break;
         case 'h': usage(stdout); exit(0);
         default: usage(stderr); return 1;
         }
@@ -80,11 +85,11 @@ static int already_done(const char *path, int quiet)
     return 0;
 }
 
-int nf_cmd_resume(int argc, char **argv)
+static int resume(int argc, char **argv)
 {
     resume_options o;
     int bad = parse(argc, argv, &o);
-    if (bad) return bad;
+    if (bad || nf_mpi_enter("resume", o.mpi, &bad)) return bad;
     nf_store *db = NULL;
     nf_run_state rs = {0};
     nf_status st = nf_store_open(o.db, NF_STORE_WRITE, &db);
@@ -104,14 +109,28 @@ int nf_cmd_resume(int argc, char **argv)
             fprintf(stderr, "nasfit resume: out of memory\n");
             code = 2;
         } else {
-            nf_signals_install();
-            nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .claim = text, .quiet = o.quiet,
-                                 .report = o.report};
-            code = nf_fit_session_run(&fs);
+            nf_trainer *pool = NULL;
+            if (o.mpi && nf_mpi_pool_create(cfg.search.threads, &pool)) {
+                fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
+                code = 2;
+            } else {
+                nf_signals_install();
+                nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .claim = text,
+                                     .quiet = o.quiet, .report = o.report, .trainer = pool};
+                code = nf_fit_session_run(&fs);
+            }
+            nf_trainer_destroy(pool);
         }
         free(text);
     }
     nf_run_state_free(&rs);
     nf_store_close(db);
+    return code;
+}
+
+int nf_cmd_resume(int argc, char **argv)
+{
+    int code = resume(argc, argv);
+    nf_mpi_leave();
     return code;
 }

@@ -11,8 +11,9 @@ static void usage(FILE *f)
             "usage: nasfit top --db FILE [-n N] [--json]\n"
             "The N best candidates of the run kept in FILE (10 by default), by the best fitness\n"
             "each reached in any generation: id, fitness, validation accuracy then, parameters,\n"
-            "MFLOPs per image, generation born, generations trained, and the architecture in\n"
-            "brief. Works while a run writes the file.\n\n"
+            "MFLOPs per image, generation born, generations trained, the worker of that training\n"
+            "(the thread, or under --mpi the trainer rank), and the architecture in brief. Works\n"
+            "while a run writes the file.\n\n"
             "  --db FILE   the run file\n"
             "  -n N        how many (1 to 1000000)\n"
             "  --json      one JSON document instead of text\n"
@@ -26,9 +27,11 @@ static nf_status row(void *user, const nf_row *r)
 {
     top *t = user;
     if (!t->json) {
-        printf("%6lld %8.4f %8.4f %10lld %8.2f %4lld %7lld  %s\n", (long long)nf_row_int(r, 0), nf_row_real(r, 1),
+        char worker[16] = "-";
+        if (!nf_row_null(r, 8)) snprintf(worker, sizeof worker, "%lld", (long long)nf_row_int(r, 8));
+        printf("%6lld %8.4f %8.4f %10lld %8.2f %4lld %7lld %6s  %s\n", (long long)nf_row_int(r, 0), nf_row_real(r, 1),
                nf_row_real(r, 2), (long long)nf_row_int(r, 3), nf_row_real(r, 4) / 1e6, (long long)nf_row_int(r, 5),
-               (long long)nf_row_int(r, 6), nf_row_text(r, 7));
+               (long long)nf_row_int(r, 6), worker, nf_row_text(r, 7));
         return NF_OK;
     }
     nf_json *o = nf_json_object();
@@ -39,6 +42,8 @@ static nf_status row(void *user, const nf_row *r)
     nf_json_real(o, "flops", nf_row_real(r, 4));
     nf_json_int(o, "born", nf_row_int(r, 5));
     nf_json_int(o, "generations_trained", nf_row_int(r, 6));
+    if (nf_row_null(r, 8)) nf_json_null(o, "worker");
+    else nf_json_int(o, "worker", nf_row_int(r, 8));
     nf_json_text(o, "brief", nf_row_text(r, 7));
     nf_json_put(t->list, NULL, o);
     return NF_OK;
@@ -54,12 +59,12 @@ int nf_cmd_top(int argc, char **argv)
     if ((code = nf_read_open("top", a.db, &db))) return code;
     top t = {.json = a.json, .list = a.json ? nf_json_array() : NULL};
     if (!a.json)
-        printf("%6s %8s %8s %10s %8s %4s %7s  %s\n", "id", "fitness", "val_acc", "params", "MFLOPs", "born", "trained",
-               "architecture");
+        printf("%6s %8s %8s %10s %8s %4s %7s %6s  %s\n", "id", "fitness", "val_acc", "params", "MFLOPs", "born", "trained",
+               "worker", "architecture");
     /* SQLite takes val_accuracy from the row that holds max(fitness). */
     const nf_val n = nf_int(a.n);
     nf_status st = nf_store_exec(db, "SELECT c.id, max(f.fitness), f.val_accuracy, c.parameters, c.flops, c.born, "
-                                     "count(*), c.brief FROM candidates c JOIN candidate_fitness f ON f.candidate_id = c.id "
+                                     "count(*), c.brief, f.worker FROM candidates c JOIN candidate_fitness f ON f.candidate_id = c.id "
                                      "GROUP BY c.id ORDER BY 2 DESC, c.id LIMIT ?", &n, 1, row, &t);
     if (a.json) {
         nf_json *doc = nf_json_object();

@@ -11,6 +11,8 @@
 #   NF_BENCH_TORCH_BATCHES=N timed PyTorch batches per run (default 200)
 #   NF_BENCH_MATCH_STEPS=N   steps replayed by bench/torch_match (default 300,
 #                            at most one epoch, 937; 0 skips the replay)
+#   NF_BENCH_RUN_FILE=F      a run file whose task times scripts/mpi_model.py
+#                            replays for 1..64 trainer ranks (a model)
 set -u
 BUILD=${1:?usage: sh scripts/bench.sh BUILD_DIR}
 ROUNDS=${NF_BENCH_ROUNDS:-2}
@@ -22,6 +24,7 @@ TORCH_PY="$SHARED/bench/torch_reference.py"
 PY=/usr/bin/python3   # Debian's interpreter has torch; another python3 on PATH may not
 ENGINE="$BUILD/bench/bench_engine"
 MATCH="$BUILD/bench/torch_match"
+MPI="$BUILD/bench/bench_mpi"
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
@@ -39,10 +42,22 @@ DATA=/usr/share/datasets/fashion-mnist
 # Every other benchmark binary (bench_data, bench_plan, ...) once.
 for b in "$BUILD"/bench/*; do
   [ -f "$b" ] && [ -x "$b" ] || continue
-  [ "$b" = "$ENGINE" ] || [ "$b" = "$MATCH" ] && continue
+  [ "$b" = "$ENGINE" ] || [ "$b" = "$MATCH" ] || [ "$b" = "$MPI" ] && continue
   echo "== $b"
   "$b" || { echo "bench: $b failed"; status=1; }
 done
+
+# The MPI pool: rank 0 and two trainers against the local pool on 2 threads,
+# per-task overhead, dispatch rate (bench/bench_mpi.c); then the scaling model.
+if command -v mpirun >/dev/null 2>&1 && [ -x "$MPI" ]; then
+  echo "== mpirun -np 3 $MPI"
+  OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 mpirun --oversubscribe --bind-to none -np 3 "$MPI" ||
+    { echo "bench: $MPI failed"; status=1; }
+fi
+if [ -n "${NF_BENCH_RUN_FILE:-}" ]; then
+  echo "== scaling model of $NF_BENCH_RUN_FILE"
+  "$PY" "$ROOT/scripts/mpi_model.py" "$NF_BENCH_RUN_FILE" || status=1
+fi
 
 # The engine replays PyTorch's training step for step: same initial weights,
 # same batches (scripts/torch_match.py writes them).

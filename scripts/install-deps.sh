@@ -16,10 +16,14 @@ set -e
 # graphviz: `nasfit dot -o arch.png` and its test. sqlite3 (the command):
 # tests/store_check.sh reads run files with it, as users do. chromium: tests/report_check.sh
 # opens nasfit report's page in it (headless) and screenshots it. nodejs/npm: the ONNX
-# Runtime the export test runs (onnxruntime-node, below).
+# Runtime the export test runs (onnxruntime-node, below). Open MPI
+# (libopenmpi-dev: the build flags through `pkg-config ompi-c`, used by
+# app/mpi_pool.c only; openmpi-bin: mpirun, for `nasfit fit --mpi` and
+# tests/mpi_check.sh).
 PACKAGES="build-essential pkg-config libopenblas-dev libglpk-dev libsqlite3-dev
-libpng-dev zlib1g-dev libcmocka-dev libinih-dev dataset-fashion-mnist libjansson-dev
-protobuf-c-compiler libprotobuf-c-dev python3-onnx libplplot-dev plplot-driver-cairo graphviz sqlite3 chromium"
+libpng-dev zlib1g-dev libcmocka-dev dataset-fashion-mnist libjansson-dev
+protobuf-c-compiler libprotobuf-c-dev python3-onnx libplplot-dev plplot-driver-cairo graphviz sqlite3 chromium
+libopenmpi-dev openmpi-bin"
 [ "$1" = "--bench" ] && PACKAGES="$PACKAGES python3-torch python3-numpy"
 
 # ONNX Runtime for tests/onnx_check.sh: the onnxruntime-node npm package

@@ -372,7 +372,7 @@ static nf_status final_speed(nf_search *s, run_ctx *r, double *seconds_per_image
 /* Images of the final training: all the time left, at the winner's
  * measured speed, less the evaluations that follow (a forward pass costs
  * about a third of a training step); final_epochs without a budget. */
-static nf_status final_images(nf_search *s, run_ctx *r, int64_t *images)
+static nf_status final_images(nf_search *s, run_ctx *r, int64_t *images, double *per_image_out)
 {
     int64_t n_train = nf_ds_count(s->data.train);
     if (s->cfg.time_budget <= 0) {
@@ -382,6 +382,7 @@ static nf_status final_images(nf_search *s, run_ctx *r, int64_t *images)
     double per_image;
     nf_status st = final_speed(s, r, &per_image);
     if (st) return st;
+    *per_image_out = per_image;
     double evaluated = (double)s->cfg.task.refresh_images + nf_ds_count(s->data.val) + (s->test ? nf_ds_count(s->test) : 0);
     double left = s->cfg.time_budget - nf_search_elapsed(s) - evaluated * per_image / 3;
     *images = left > 0 && per_image > 0 ? (int64_t)(0.99 * left / per_image) : 0;
@@ -403,15 +404,23 @@ static nf_status final_phase(nf_search *s, run_ctx *r, int64_t images)
     if (st) return st;
     res->val_before_final = s->best->state == NF_CAND_TRAINED ? s->best->val_accuracy : 0;
     res->final_images = images;
-    if (images < 0 && (st = final_images(s, r, &res->final_images))) return st;
+    double per_image = 0;
+    if (images < 0 && (st = final_images(s, r, &res->final_images, &per_image))) return st;
     if (images < 0 && r->h->final_started && (st = r->h->final_started(r->h->user, s, res->final_images))) return st;
     if (res->final_images > 0) {
         nf_job job = nf_search_job(s, res->winner, (int64_t)(s->generation + 1) * s->cfg.slice_images,
                                    res->final_images, 0, 0, 0);
         job.p.generation = s->generation + 1;
+        if (s->cfg.time_budget > 0) { /* the estimate corrected as it trains; the test set's pass kept aside */
+            double test = s->test ? nf_ds_count(s->test) * per_image / 3 : 0;
+            double left = s->cfg.time_budget - nf_search_elapsed(s) - test;
+            job.p.deadline = left > 1 ? left : 1;
+        }
+        int64_t before = res->winner->images;
         s->progress_done = 0;
         s->progress_total = res->final_images;
         if ((st = nf_search_train(s, r, &job, 1, 0, NULL)) || (st = job.status)) return st;
+        res->final_images = res->winner->images - before;
         if (res->winner->state == NF_CAND_FAILED) {
             /* Keep the searched model rather than none. */
             nf_candidate_destroy(res->winner);

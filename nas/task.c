@@ -43,6 +43,7 @@ static int slice_next(void *user, nf_tensor *x, int *labels)
 {
     slice_source *s = user;
     for (;;) {
+        if (s->pos >= s->end) return 0; /* also when a deadline moved the end back */
         int k = nf_batcher_next(s->b, x, labels);
         if (k != 0) {
             if (k > 0) s->pos += k;
@@ -74,6 +75,8 @@ static int first_images_next(void *user, nf_tensor *x, int *labels)
 /* ==== training =========================================================== */
 
 typedef struct trainer {
+    double started;          /* the task's start (its deadline counts from here) */
+    const nf_dataset *val;   /* scored on after training */
     nf_candidate *c;
     const nf_task_params *p;
     nf_exec *e;
@@ -94,8 +97,22 @@ static float rate_at(const trainer *t, int64_t done, int64_t total)
     return (float)(lr * 0.5 * (1.0 + cos(M_PI * (at < 1 ? at : 1))));
 }
 
-/* Trains over source until it ends; *mean_loss over the images seen. */
-static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss)
+/* The slice's new length for the task to end by its deadline, at the speed
+ * of the steps so far, keeping time for scoring (a forward pass costs
+ * about a third of a training step). Moves the slice's end with it. */
+static int64_t retarget(trainer *t, slice_source *src, int64_t done, int64_t total)
+{
+    double elapsed = nf_task_clock() - t->started, per_image = elapsed / (double)done;
+    double scoring = (t->p->refresh_images + (double)nf_ds_count(t->val)) * per_image / 3;
+    double left = t->p->deadline - elapsed - scoring;
+    int64_t target = done + (left > 0 ? (int64_t)(left / per_image) : 0);
+    if (llabs(target - total) * 100 < total) return total; /* within 1 %: keep the schedule still */
+    src->end = src->pos + (target - done);
+    return target;
+}
+
+/* Trains over source until it ends; *mean_loss over the images seen, *trained their count. */
+static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss, int64_t *trained)
 {
     nf_graph *g = t->c->g;
     int64_t total = src->end - src->pos, done = 0;
@@ -120,10 +137,12 @@ static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss)
         loss_sum += (double)loss * n;
         done += n;
         steps++;
+        if (t->p->deadline > 0 && steps % 8 == 0 && steps >= 16) total = retarget(t, src, done, total);
         if (t->p->progress) t->p->progress(t->p->progress_user, done, total);
         if (t->p->stop && t->p->stop(t->p->stop_user)) return nf_fail(NF_ERR_INTERRUPTED, "training stopped");
     }
     *mean_loss = done ? loss_sum / (double)done : 0;
+    *trained = done;
     return NF_OK;
 }
 
@@ -172,7 +191,7 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
 nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p, nf_task_out *out)
 {
     double started = nf_task_clock(), scoring = 0;
-    trainer t = {.c = c, .p = p};
+    trainer t = {.started = started, .val = d->val, .c = c, .p = p};
     /* the second part of a generation's slice draws masks of its own */
     uint64_t stream = ((uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation) ^ ((uint64_t)p->schedule_done << 40);
     nf_rng_seed(&t.dropout, d->seed, stream, NF_RNG_DROPOUT);
@@ -182,18 +201,19 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
     if (!st && !(t.labels = malloc((size_t)c->set.batch * sizeof *t.labels)))
         st = nf_fail(NF_ERR_NOMEM, "cannot allocate labels");
     double loss = 0, accuracy = 0;
+    int64_t trained = 0;
     if (!st) {
         nf_exec_set_threads(t.e, p->threads);
         slice_source src = {b, p->start, p->start + p->images, nf_ds_count(d->train)};
         slice_seek(&src);
-        st = train_slice(&t, &src, &loss);
+        st = train_slice(&t, &src, &loss, &trained);
         scoring = nf_task_clock();
         if (!st) st = score(&t, d, &accuracy);
         scoring = nf_task_clock() - scoring;
     }
     c->trained_gen = p->generation;
     c->seconds = nf_task_clock() - started;
-    c->images += p->images;
+    c->images += trained;
     c->train_loss = loss;
     if (st == NF_ERR_DIVERGED) {
         mark_failed(c, nf_last_error());

@@ -33,6 +33,10 @@ typedef struct nf_task_params {
     int64_t schedule_done;    /* ... of which this many images are behind the slice's start ... */
     int64_t schedule_images;  /* ... over this many images in all (0: over the slice alone) */
     int val_images;           /* score on the first this many validation images (0: all) */
+    double deadline;          /* seconds the task may take, scoring included (0: none): the slice is then
+                                 resized as it trains, at the speed measured so far, to end in time
+                                 (the cosine follows the new length); only for a time-budgeted final
+                                 training, as it depends on the machine's speed */
     int refresh_images;       /* training images batchnorm statistics are re-measured on (1024) */
     double param_penalty;     /* fitness -= this x parameters / 1e6 (0) */
     double flops_penalty;     /* fitness -= this x forward MFLOPs per image / 100 (0) */

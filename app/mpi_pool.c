@@ -22,7 +22,7 @@ enum {
     TAG_PROGRESS,  /* trainer -> 0: {task number, images trained}: progress and heartbeat */
     TAG_RESULT,    /* trainer -> 0: the task's result (nas/wire.h) */
     TAG_STOP,      /* 0 -> trainer: stop task number n at the next step (int64) */
-    TAG_QUIT       /* 0 -> trainer: no more work */
+    TAG_QUIT       /* 0 -> trainer: no more work (int: 1 when a rank was lost) */
 };
 
 #define POLL_NAP_NS 1000000L       /* 1 ms between the polls of a side with nothing to do */
@@ -104,7 +104,9 @@ typedef struct trainer_rank {
     nf_wire_data data;
     int64_t task;            /* tasks received, the current one's number */
     int fault_task;          /* NF_MPI_FAULT="rank=R,task=K": _exit in task K (tests) */
+    double fault_pause;      /* NF_MPI_FAULT="rank=R,task=K,pause=S": silent for S s instead */
     double reported;         /* clock of the last progress report */
+    int lost;                /* rank 0's quit said a rank was lost */
 } trainer_rank;
 
 static int trainer_stop(void *user)
@@ -112,6 +114,8 @@ static int trainer_stop(void *user)
     trainer_rank *t = user;
     int flag;
     MPI_Status ps;
+    MPI_Iprobe(0, TAG_QUIT, MPI_COMM_WORLD, &flag, &ps);
+    if (flag) return 1; /* taken for dead and the run ended: send_result takes the quit */
     MPI_Iprobe(0, TAG_STOP, MPI_COMM_WORLD, &flag, &ps);
     if (!flag) return 0;
     int64_t which;
@@ -123,7 +127,12 @@ static void trainer_progress(void *user, int64_t done, int64_t total)
 {
     (void)total;
     trainer_rank *t = user;
-    if (t->fault_task == t->task && done > 0) _exit(9); /* dies mid-task, as a crashed node would */
+    if (t->fault_task == t->task && done > 0) {
+        if (t->fault_pause <= 0) _exit(9); /* dies mid-task, as a crashed node would */
+        struct timespec ts = {(time_t)t->fault_pause, 0};
+        t->fault_task = 0;
+        nanosleep(&ts, NULL); /* or stalls, as an overloaded one would */
+    }
     double now = nf_task_clock();
     if (now - t->reported < HEARTBEAT_SECONDS) return;
     t->reported = now;
@@ -144,7 +153,26 @@ static void trainer_data(trainer_rank *t)
     MPI_Send(&sum, 1, MPI_UINT64_T, 0, TAG_CHECK, MPI_COMM_WORLD);
 }
 
-static void trainer_task(trainer_rank *t, const MPI_Status *probed)
+/* Sends the result; a rank taken for dead may find rank 0 gone, so a quit
+ * that comes first ends the wait. Returns 1 when told to quit. */
+static int send_result(trainer_rank *t, unsigned char *res, size_t len)
+{
+    MPI_Request req;
+    MPI_Isend(res, (int)len, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD, &req);
+    for (;;) {
+        int done = 0, quit = 0;
+        MPI_Test(&req, &done, MPI_STATUS_IGNORE);
+        if (done) return 0;
+        MPI_Iprobe(0, TAG_QUIT, MPI_COMM_WORLD, &quit, MPI_STATUS_IGNORE);
+        if (quit) {
+            MPI_Recv(&t->lost, 1, MPI_INT, 0, TAG_QUIT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            return 1;
+        }
+        nap();
+    }
+}
+
+static int trainer_task(trainer_rank *t, const MPI_Status *probed)
 {
     int len;
     unsigned char *buf = receive(probed, &len), *res = NULL;
@@ -166,9 +194,10 @@ static void trainer_task(trainer_rank *t, const MPI_Status *probed)
     size_t rlen = 0;
     nf_candidate none = {.id = c ? c->id : -1};
     if (nf_wire_result_pack(st, nf_last_error(), c ? c : &none, &out, &res, &rlen)) MPI_Abort(MPI_COMM_WORLD, 4);
-    MPI_Send(res, (int)rlen, MPI_BYTE, 0, TAG_RESULT, MPI_COMM_WORLD);
-    free(res);
+    int quit = send_result(t, res, rlen);
+    if (!quit) free(res); /* else MPI may still hold it; the process ends */
     nf_candidate_destroy(c);
+    return quit;
 }
 
 /* Until rank 0 says quit: poll, nap when there is nothing to do. */
@@ -179,7 +208,8 @@ static int trainer_main(void)
     trainer_rank t = {.threads = 1};
     int fault_rank = -1;
     const char *fault = getenv("NF_MPI_FAULT");
-    if (fault && sscanf(fault, "rank=%d,task=%d", &fault_rank, &t.fault_task) == 2 && fault_rank != world.rank)
+    if (fault && sscanf(fault, "rank=%d,task=%d,pause=%lf", &fault_rank, &t.fault_task, &t.fault_pause) >= 2 &&
+        fault_rank != world.rank)
         t.fault_task = 0;
     hello h = my_hello();
     MPI_Send(&h, (int)sizeof h, MPI_BYTE, 0, TAG_HELLO, MPI_COMM_WORLD);
@@ -188,16 +218,23 @@ static int trainer_main(void)
         MPI_Status ps;
         MPI_Iprobe(0, MPI_ANY_TAG, MPI_COMM_WORLD, &flag, &ps);
         if (!flag) { nap(); continue; }
-        if (ps.MPI_TAG == TAG_QUIT) { discard(&ps); break; }
+        if (ps.MPI_TAG == TAG_QUIT) {
+            MPI_Recv(&t.lost, 1, MPI_INT, 0, TAG_QUIT, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+            break;
+        }
         if (ps.MPI_TAG == TAG_WELCOME)
             MPI_Recv(&t.threads, 1, MPI_INT, 0, TAG_WELCOME, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
         else if (ps.MPI_TAG == TAG_DATA) trainer_data(&t);
-        else if (ps.MPI_TAG == TAG_TASK) trainer_task(&t, &ps);
+        else if (ps.MPI_TAG == TAG_TASK) {
+            if (trainer_task(&t, &ps)) break;
+        }
         else discard(&ps); /* a stop that came after its task ended */
     }
     nf_wire_data_free(&t.data);
     world.finished = 1;
-    MPI_Finalize();
+    /* MPI_Finalize is collective: with a rank lost it can wait forever for
+     * the lost one, or for rank 0, which then leaves without it. */
+    if (!t.lost) MPI_Finalize();
     return 0;
 }
 
@@ -248,13 +285,20 @@ void nf_mpi_leave(void)
     if (!world.started || world.finished || world.rank != 0) return;
     world.finished = 1;
     int lost = 0;
+    for (int r = 1; r < world.size; r++) lost |= world.gone[r];
+    /* A rank taken for dead may only have been slow: it is told to quit
+     * too, without waiting for a send it may never take. */
     for (int r = 1; r < world.size; r++) {
-        if (world.gone[r]) { lost = 1; continue; }
-        MPI_Send(NULL, 0, MPI_BYTE, r, TAG_QUIT, MPI_COMM_WORLD);
+        if (!world.gone[r]) {
+            MPI_Send(&lost, 1, MPI_INT, r, TAG_QUIT, MPI_COMM_WORLD);
+            continue;
+        }
+        MPI_Request req;
+        if (MPI_Isend(&lost, 1, MPI_INT, r, TAG_QUIT, MPI_COMM_WORLD, &req) == MPI_SUCCESS) MPI_Request_free(&req);
     }
     free(world.gone);
     world.gone = NULL;
-    /* With a rank lost, MPI_Finalize would wait for it forever. */
+    /* With a rank lost, no rank enters MPI_Finalize (see trainer_main). */
     if (!lost) MPI_Finalize();
 }
 

@@ -11,6 +11,8 @@
 #   - the same death under --enable-recovery: rank 0 takes the silent
 #     trainer for dead, gives its task to another, and the run equals the
 #     straight one without a restart;
+#   - a trainer that stalls past its deadline: taken for dead, the run
+#     equals the straight one, and the job ends (the stalled rank quits);
 #   - a trainer with another OpenBLAS kernel (mpirun -x for one rank),
 #     several ranks without --mpi, and --mpi on one rank: refused, no run file;
 #   - SIGTERM to mpirun: status interrupted, resumable to the straight run.
@@ -22,7 +24,8 @@ command -v mpirun >/dev/null 2>&1 || { echo "SKIP: mpirun is not installed (scri
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 command is not installed"; exit 77; }
 # Containers run as root; small machines have fewer cores than ranks.
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-MPIRUN="mpirun --oversubscribe --bind-to none"
+# --timeout: a job that hangs fails its check instead of the whole suite.
+MPIRUN="mpirun --oversubscribe --bind-to none --timeout 300"
 T=$(mktemp -d /tmp/nf_mpi_check_XXXXXX)
 trap 'rm -rf "$T"' EXIT
 cd "$T" || exit 1
@@ -83,6 +86,15 @@ $MPIRUN --enable-recovery -np 3 -x NF_MPI_SILENCE=1 -x NF_MPI_FAULT=rank=2,task=
 if [ $rc -eq 0 ] && grep -q "trainer rank 2 silent" recovered.log && history_of recovered.sqlite | cmp -s straight.txt -; then
   ok "--enable-recovery: rank 2 lost mid-task, the run finished without a restart and equals the straight one"
 else fail "--enable-recovery: exit $rc, $(grep -v PMIX recovered.log | tail -3)"; fi
+
+# A trainer that stalls (alive, silent for 8 s) is taken for dead, its task
+# goes to another, the run ends equal to the straight one, and the stalled
+# rank, told to quit, leaves: the job ends instead of waiting for it.
+$MPIRUN --enable-recovery -np 3 -x NF_MPI_SILENCE=1 -x NF_MPI_FAULT=rank=2,task=9,pause=8 "$NASFIT" fit $ARGS --mpi \
+  --db stalled.sqlite > stalled.log 2>&1; rc=$?
+if [ $rc -eq 0 ] && grep -q "trainer rank 2 silent" stalled.log && history_of stalled.sqlite | cmp -s straight.txt -; then
+  ok "a stalled trainer taken for dead: the run equals the straight one and the job ended"
+else fail "a stalled trainer: exit $rc (110: mpirun's timeout), $(grep -v PMIX stalled.log | tail -3)"; fi
 
 # ==== refused starts ==========================================================
 own=$(sqlite3 t1.sqlite "SELECT blas_kernel FROM run")

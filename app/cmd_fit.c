@@ -14,7 +14,7 @@
 #include "app/config.h"
 #include "app/fit_session.h"
 #include "app/mpi_pool.h"
-#include "app/store.h"
+#include "app/run_queries.h"
 #include "app/progress.h"
 #include "app/signals.h"
 #include "engine/threads.h"
@@ -174,7 +174,7 @@ static void default_db_name(const char *data, char *buf, size_t cap)
 static void close_and_remove_if_empty(nf_store *db, const char *path)
 {
     int64_t n = 1;
-    if (!db || nf_store_int(db, "SELECT count(*) FROM candidates", NULL, 0, &n) || n) {
+    if (!db || nf_query_candidate_count(db, &n) || n) {
         nf_store_close(db);
         return;
     }

@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/json_out.h"
+#include "app/run_queries.h"
 #include "app/run_read.h"
 
 static void usage(FILE *f)
@@ -26,63 +27,71 @@ static void usage(FILE *f)
 
 typedef struct history { int json; nf_json *doc, *gens; } history;
 
-static nf_status run_row(void *user, const nf_row *r)
+/* A missing figure as history has always printed it: SQLite's 0. */
+static double or_zero(double x) { return isnan(x) ? 0 : x; }
+
+static nf_status run_row(void *user, const nf_query_run_row *r)
 {
     history *h = user;
     char status[96];
-    nf_read_status(nf_row_text(r, 3), nf_row_int(r, 4), status, sizeof status);
+    nf_read_status(r->status, r->pid, status, sizeof status);
     if (h->json) {
         nf_json *o = nf_json_object();
-        nf_json_text(o, "dataset", nf_row_text(r, 0));
-        nf_json_int(o, "seed", nf_row_int(r, 1));
-        nf_json_text(o, "started", nf_row_text(r, 2));
-        nf_json_text(o, "status", nf_row_text(r, 3));
+        nf_json_text(o, "dataset", r->dataset);
+        nf_json_int(o, "seed", r->seed);
+        nf_json_text(o, "started", r->started);
+        nf_json_text(o, "status", r->status);
         nf_json_text(o, "status_text", status);
-        nf_json_real(o, "elapsed_seconds", nf_row_real(r, 5));
-        nf_json_text(o, "stop_reason", nf_row_null(r, 6) ? NULL : nf_row_text(r, 6));
-        if (nf_row_null(r, 7)) nf_json_null(o, "winner_id"); else nf_json_int(o, "winner_id", nf_row_int(r, 7));
-        nf_json_real(o, "final_val_accuracy", nf_row_null(r, 8) ? NAN : nf_row_real(r, 8));
-        nf_json_real(o, "test_accuracy", nf_row_null(r, 9) ? NAN : nf_row_real(r, 9));
-        nf_json_int(o, "candidates", nf_row_int(r, 10));
+        nf_json_real(o, "elapsed_seconds", r->elapsed);
+        nf_json_text(o, "stop_reason", r->stop_reason);
+        if (!r->has_winner) nf_json_null(o, "winner_id"); else nf_json_int(o, "winner_id", r->winner_id);
+        nf_json_real(o, "final_val_accuracy", r->final_val_accuracy);
+        nf_json_real(o, "test_accuracy", r->test_accuracy);
+        nf_json_int(o, "candidates", r->candidates);
         nf_json_put(h->doc, "run", o);
         return NF_OK;
     }
-    printf("run: %s, seed %lld, started %s, %s, %.0f s used, %lld candidates\n", nf_row_text(r, 0),
-           (long long)nf_row_int(r, 1), nf_row_text(r, 2), status, nf_row_real(r, 5), (long long)nf_row_int(r, 10));
-    if (!nf_row_null(r, 7))
-        printf("winner: candidate %lld, validation accuracy %.4f%s", (long long)nf_row_int(r, 7), nf_row_real(r, 8),
-               nf_row_null(r, 9) ? "\n" : "");
-    if (!nf_row_null(r, 7) && !nf_row_null(r, 9)) printf(", test accuracy %.4f\n", nf_row_real(r, 9));
+    printf("run: %s, seed %lld, started %s, %s, %.0f s used, %lld candidates\n", r->dataset, (long long)r->seed, r->started,
+           status, r->elapsed, (long long)r->candidates);
+    if (r->has_winner)
+        printf("winner: candidate %lld, validation accuracy %.4f%s", (long long)r->winner_id, or_zero(r->final_val_accuracy),
+               isnan(r->test_accuracy) ? "\n" : "");
+    if (r->has_winner && !isnan(r->test_accuracy)) printf(", test accuracy %.4f\n", r->test_accuracy);
     printf("%4s %8s %8s %8s %7s %4s %6s %6s %9s %8s %7s %6s %6s\n", "gen", "best", "median", "best_acc", "best_id", "pop",
            "failed", "culled", "images", "seconds", "commit", "score%", "idle%");
     return NF_OK;
 }
 
-static nf_status gen_row(void *user, const nf_row *r)
+static nf_status gen_row(void *user, const nf_query_gen *g)
 {
     history *h = user;
     if (!h->json) {
         char score[16] = "     -", idle[16] = "     -";
-        double all = nf_row_real(r, 11) + nf_row_real(r, 13); /* the tasks' thread time and the idle */
-        if (!nf_row_null(r, 11) && all > 0) {
-            snprintf(score, sizeof score, "%6.1f", 100 * nf_row_real(r, 12) / all);
-            snprintf(idle, sizeof idle, "%6.1f", 100 * nf_row_real(r, 13) / all);
+        double all = or_zero(g->train_seconds) + or_zero(g->idle_seconds); /* the tasks' thread time and the idle */
+        if (!isnan(g->train_seconds) && all > 0) {
+            snprintf(score, sizeof score, "%6.1f", 100 * or_zero(g->score_seconds) / all);
+            snprintf(idle, sizeof idle, "%6.1f", 100 * or_zero(g->idle_seconds) / all);
         }
-        printf("%4lld %8.4f %8.4f %8.4f %7lld %4lld %6lld %6lld %9lld %8.1f %7.2f %s %s\n", (long long)nf_row_int(r, 0),
-               nf_row_real(r, 1), nf_row_real(r, 2), nf_row_real(r, 3), (long long)nf_row_int(r, 4),
-               (long long)nf_row_int(r, 5), (long long)nf_row_int(r, 6), (long long)nf_row_int(r, 10),
-               (long long)nf_row_int(r, 7), nf_row_real(r, 8), nf_row_real(r, 9), score, idle);
+        printf("%4lld %8.4f %8.4f %8.4f %7lld %4lld %6lld %6lld %9lld %8.1f %7.2f %s %s\n", (long long)g->generation,
+               g->best_fitness, g->median_fitness, g->best_accuracy, (long long)g->best_id, (long long)g->population,
+               (long long)g->failed, (long long)g->culled, (long long)g->images, g->seconds, g->commit_seconds, score, idle);
         return NF_OK;
     }
-    static const char *const names[] = {"generation", "best_fitness", "median_fitness", "best_accuracy", "best_id",
-                                        "population", "failed", "images", "seconds", "commit_seconds", "culled",
-                                        "train_seconds", "score_seconds", "idle_seconds"};
-    static const char is_real[] = {0, 1, 1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 1, 1};
     nf_json *o = nf_json_object();
-    for (int k = 0; k < 14; k++) {
-        if (!is_real[k]) nf_json_int(o, names[k], nf_row_int(r, k));
-        else nf_json_real(o, names[k], nf_row_null(r, k) ? NAN : nf_row_real(r, k));
-    }
+    nf_json_int(o, "generation", g->generation);
+    nf_json_real(o, "best_fitness", g->best_fitness);
+    nf_json_real(o, "median_fitness", g->median_fitness);
+    nf_json_real(o, "best_accuracy", g->best_accuracy);
+    nf_json_int(o, "best_id", g->best_id);
+    nf_json_int(o, "population", g->population);
+    nf_json_int(o, "failed", g->failed);
+    nf_json_int(o, "images", g->images);
+    nf_json_real(o, "seconds", g->seconds);
+    nf_json_real(o, "commit_seconds", g->commit_seconds);
+    nf_json_int(o, "culled", g->culled);
+    nf_json_real(o, "train_seconds", g->train_seconds);
+    nf_json_real(o, "score_seconds", g->score_seconds);
+    nf_json_real(o, "idle_seconds", g->idle_seconds);
     nf_json_put(h->gens, NULL, o);
     return NF_OK;
 }
@@ -101,13 +110,8 @@ int nf_cmd_history(int argc, char **argv)
         h.gens = nf_json_array();
         nf_json_text(h.doc, "file", a.db);
     }
-    nf_status st = nf_store_exec(db, "SELECT dataset, seed, started, status, pid, elapsed_seconds, stop_reason, winner_id, "
-                                     "final_val_accuracy, test_accuracy, (SELECT count(*) FROM candidates) FROM run",
-                                 NULL, 0, run_row, &h);
-    if (!st) st = nf_store_exec(db, "SELECT generation, best_fitness, median_fitness, best_accuracy, best_id, population, "
-                                    "failed, images, seconds, commit_seconds, culled, train_seconds, score_seconds, idle_seconds "
-                                    "FROM generations ORDER BY generation",
-                                NULL, 0, gen_row, &h);
+    nf_status st = nf_query_run(db, run_row, &h);
+    if (!st) st = nf_query_generations(db, true, gen_row, &h);
     if (a.json) {
         nf_json_put(h.doc, "generations", h.gens);
         if (!st) st = nf_json_print(h.doc, stdout);

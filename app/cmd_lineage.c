@@ -6,6 +6,7 @@
 
 #include "app/commands.h"
 #include "app/json_out.h"
+#include "app/run_queries.h"
 #include "app/run_read.h"
 
 static void usage(FILE *f)
@@ -30,58 +31,55 @@ typedef struct lineage {
     char changes[1024];       /* text: the current candidate's changes */
 } lineage;
 
-static nf_status change_row(void *user, const nf_row *r)
+static nf_status change_row(void *user, const nf_query_change *c)
 {
     lineage *l = user;
     if (l->json) {
         nf_json *o = nf_json_object();
-        nf_json_text(o, "kind", nf_row_text(r, 0));
-        if (nf_row_null(r, 1)) nf_json_null(o, "vertex"); else nf_json_int(o, "vertex", nf_row_int(r, 1));
-        nf_json_real(o, "before", nf_row_real(r, 2));
-        nf_json_real(o, "after", nf_row_real(r, 3));
+        nf_json_text(o, "kind", c->kind);
+        if (!c->has_vertex) nf_json_null(o, "vertex"); else nf_json_int(o, "vertex", c->vertex);
+        nf_json_real(o, "before", c->before);
+        nf_json_real(o, "after", c->after);
         nf_json_put(l->current, NULL, o);
         return NF_OK;
     }
     size_t at = strlen(l->changes);
     char vertex[32] = "";
-    if (!nf_row_null(r, 1)) snprintf(vertex, sizeof vertex, " v%lld", (long long)nf_row_int(r, 1));
-    snprintf(l->changes + at, sizeof l->changes - at, "%s%s%s %g -> %g", at ? ", " : "", nf_row_text(r, 0), vertex,
-             nf_row_real(r, 2), nf_row_real(r, 3));
+    if (c->has_vertex) snprintf(vertex, sizeof vertex, " v%lld", (long long)c->vertex);
+    snprintf(l->changes + at, sizeof l->changes - at, "%s%s%s %g -> %g", at ? ", " : "", c->kind, vertex, c->before, c->after);
     return NF_OK;
 }
 
-static nf_status ancestor_row(void *user, const nf_row *r)
+static nf_status ancestor_row(void *user, const nf_query_ancestor *a)
 {
     lineage *l = user;
-    const nf_val id = nf_int(nf_row_int(r, 0));
-    const char *sql = "SELECT kind, vertex, before, after FROM changes WHERE candidate_id = ? ORDER BY seq";
     l->changes[0] = 0;
     nf_status st;
     if (l->json) {
         nf_json *o = nf_json_object();
-        nf_json_int(o, "id", nf_row_int(r, 0));
-        nf_json_int(o, "born", nf_row_int(r, 1));
-        if (nf_row_null(r, 2)) nf_json_null(o, "parent1"); else nf_json_int(o, "parent1", nf_row_int(r, 2));
-        if (nf_row_null(r, 3)) nf_json_null(o, "parent2"); else nf_json_int(o, "parent2", nf_row_int(r, 3));
-        nf_json_real(o, "first_fitness", nf_row_null(r, 4) ? NAN : nf_row_real(r, 4));
-        nf_json_real(o, "best_fitness", nf_row_null(r, 5) ? NAN : nf_row_real(r, 5));
-        nf_json_int(o, "parameters", nf_row_int(r, 6));
-        nf_json_text(o, "brief", nf_row_text(r, 7));
+        nf_json_int(o, "id", a->id);
+        nf_json_int(o, "born", a->born);
+        if (!a->has_parent1) nf_json_null(o, "parent1"); else nf_json_int(o, "parent1", a->parent1);
+        if (!a->has_parent2) nf_json_null(o, "parent2"); else nf_json_int(o, "parent2", a->parent2);
+        nf_json_real(o, "first_fitness", a->first_fitness);
+        nf_json_real(o, "best_fitness", a->best_fitness);
+        nf_json_int(o, "parameters", a->params);
+        nf_json_text(o, "brief", a->brief);
         l->current = nf_json_array();
-        st = nf_store_exec(l->db, sql, &id, 1, change_row, l);
+        st = nf_query_changes(l->db, a->id, change_row, l);
         nf_json_put(o, "changes", l->current);
         nf_json_put(l->list, NULL, o);
         return st;
     }
-    if ((st = nf_store_exec(l->db, sql, &id, 1, change_row, l))) return st;
+    if ((st = nf_query_changes(l->db, a->id, change_row, l))) return st;
     if (l->changes[0]) printf("        | %s\n", l->changes);
     char first[16] = "-", best[16] = "-";
-    if (!nf_row_null(r, 4)) snprintf(first, sizeof first, "%.4f", nf_row_real(r, 4));
-    if (!nf_row_null(r, 5)) snprintf(best, sizeof best, "%.4f", nf_row_real(r, 5));
+    if (!isnan(a->first_fitness)) snprintf(first, sizeof first, "%.4f", a->first_fitness);
+    if (!isnan(a->best_fitness)) snprintf(best, sizeof best, "%.4f", a->best_fitness);
     char cross[32] = "";
-    if (!nf_row_null(r, 3)) snprintf(cross, sizeof cross, " (x %lld)", (long long)nf_row_int(r, 3));
-    printf("%6lld  gen %3lld  fitness %s, best %s  %lld params%s  %s\n", (long long)nf_row_int(r, 0),
-           (long long)nf_row_int(r, 1), first, best, (long long)nf_row_int(r, 6), cross, nf_row_text(r, 7));
+    if (a->has_parent2) snprintf(cross, sizeof cross, " (x %lld)", (long long)a->parent2);
+    printf("%6lld  gen %3lld  fitness %s, best %s  %lld params%s  %s\n", (long long)a->id, (long long)a->born, first, best,
+           (long long)a->params, cross, a->brief);
     return NF_OK;
 }
 
@@ -93,17 +91,17 @@ static nf_status check_chain(nf_store *db, int64_t id)
 {
     const char *path = nf_store_path(db);
     int64_t n = 0, at = id, parent = 0;
-    nf_status st = nf_store_int(db, "SELECT count(*) FROM candidates", NULL, 0, &n);
+    bool has_parent, found;
+    nf_status st = nf_query_candidate_count(db, &n);
     for (int64_t steps = 0; !st; steps++) {
         if (steps > n)
             return nf_fail(NF_ERR_FORMAT, "%s: table candidates: the parent1 chain of candidate %lld loops "
                                           "(candidate %lld is its own ancestor): the file is damaged", path, (long long)id, (long long)at);
-        const nf_val v = nf_int(at);
-        st = nf_store_int(db, "SELECT coalesce(parent1, -9223372036854775807 - 1) FROM candidates WHERE id = ?", &v, 1, &parent);
-        if (st == NF_ERR_ARG)
+        st = nf_query_parent(db, at, &parent, &has_parent, &found);
+        if (!st && !found)
             return nf_fail(NF_ERR_FORMAT, "%s: table candidates: candidate %lld names parent1 %lld, which is not a candidate: "
                                           "the file is damaged", path, (long long)id, (long long)at);
-        if (!st && parent == INT64_MIN) return NF_OK;
+        if (!st && !has_parent) return NF_OK;
         if (!st) { id = at; at = parent; }
     }
     return st;
@@ -127,15 +125,7 @@ int nf_cmd_lineage(int argc, char **argv)
     }
     lineage l = {.db = db, .json = a.json, .list = a.json ? nf_json_array() : NULL};
     if (!a.json) printf("lineage of candidate %lld, oldest first (| the changes that made the next one)\n", (long long)id);
-    const nf_val v = nf_int(id);
-    st = nf_store_exec(db,
-        "WITH RECURSIVE line(id, depth) AS (SELECT ?, 0 UNION ALL "
-        "  SELECT c.parent1, line.depth + 1 FROM candidates c JOIN line ON c.id = line.id WHERE c.parent1 IS NOT NULL "
-        "  AND line.depth < (SELECT count(*) FROM candidates)) "
-        "SELECT c.id, c.born, c.parent1, c.parent2, "
-        "  (SELECT fitness FROM candidate_fitness WHERE candidate_id = c.id ORDER BY generation LIMIT 1), "
-        "  (SELECT max(fitness) FROM candidate_fitness WHERE candidate_id = c.id), c.parameters, c.brief "
-        "FROM line JOIN candidates c ON c.id = line.id ORDER BY line.depth DESC", &v, 1, ancestor_row, &l);
+    st = nf_query_lineage(db, id, ancestor_row, &l);
     if (a.json) {
         nf_json *doc = nf_json_object();
         nf_json_text(doc, "file", a.db);

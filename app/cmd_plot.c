@@ -1,4 +1,5 @@
 /* nasfit plot: a run's progress as a picture (app/plot.c draws it). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include "app/commands.h"
 #include "app/config.h"
 #include "app/plot.h"
+#include "app/run_queries.h"
 #include "app/run_read.h"
 
 static void usage(FILE *f)
@@ -58,18 +60,18 @@ static nf_status close_generation(medians *m)
     return NF_OK;
 }
 
-static nf_status accuracy_row(void *user, const nf_row *r)
+static nf_status accuracy_row(void *user, int64_t generation, double val_accuracy)
 {
     medians *m = user;
-    int gen = (int)nf_row_int(r, 0);
+    int gen = (int)generation;
     nf_status st = gen != m->gen ? close_generation(m) : NF_OK;
     m->gen = gen;
     if (st || !grow((void **)&m->v, &m->cap, m->n, sizeof(double))) return st ? st : nf_fail(NF_ERR_NOMEM, "out of memory");
-    m->v[m->n++] = nf_row_real(r, 1);
+    m->v[m->n++] = val_accuracy;
     return NF_OK;
 }
 
-static nf_status candidate_row(void *user, const nf_row *r)
+static nf_status candidate_row(void *user, int64_t params, double val_accuracy, int64_t born)
 {
     series *s = user;
     int cap = s->cap_cand, ok = grow((void **)&s->params, &cap, s->n_cand, sizeof(double));
@@ -79,9 +81,9 @@ static nf_status candidate_row(void *user, const nf_row *r)
     ok = ok && grow((void **)&s->born, &cap, s->n_cand, sizeof(int));
     if (!ok) return nf_fail(NF_ERR_NOMEM, "out of memory");
     s->cap_cand = cap;
-    s->params[s->n_cand] = (double)nf_row_int(r, 0);
-    s->acc[s->n_cand] = nf_row_real(r, 1);
-    s->born[s->n_cand++] = (int)nf_row_int(r, 2);
+    s->params[s->n_cand] = (double)params;
+    s->acc[s->n_cand] = val_accuracy;
+    s->born[s->n_cand++] = (int)born;
     return NF_OK;
 }
 
@@ -92,30 +94,30 @@ static nf_status candidate_row(void *user, const nf_row *r)
 /* One run's curve: cumulative minutes and the best validation accuracy so far. */
 typedef struct curve { double minutes[4096], accuracy[4096]; int n; double clock; char name[128], label[256]; } curve;
 
-static nf_status curve_row(void *user, const nf_row *r)
+static nf_status curve_row(void *user, const nf_query_gen *g)
 {
     curve *c = user;
     if (c->n >= 4095) return NF_OK; /* a longer run keeps its first 4095 generations and its end */
-    c->clock += nf_row_real(r, 0) / 60;
-    double best = nf_row_real(r, 1);
+    c->clock += g->seconds / 60;
+    double best = g->best_accuracy;
     c->minutes[c->n] = c->clock;
     c->accuracy[c->n] = c->n && c->accuracy[c->n - 1] > best ? c->accuracy[c->n - 1] : best;
     c->n++;
     return NF_OK;
 }
 
-static nf_status end_row(void *user, const nf_row *r)
+static nf_status end_row(void *user, const nf_query_run_row *r)
 {
     curve *c = user;
     nf_fit_config cfg = nf_fit_config_defaults();
-    const char *strategy = nf_config_parse(nf_row_text(r, 0), "the stored configuration", &cfg) ? "?" : nf_strategy_name(cfg.search.strategy);
+    const char *strategy = nf_config_parse(r->config, "the stored configuration", &cfg) ? "?" : nf_strategy_name(cfg.search.strategy);
     char test[32] = "not finished";
-    if (!nf_row_null(r, 2)) snprintf(test, sizeof test, "test %.4f", nf_row_real(r, 2));
-    snprintf(c->label, sizeof c->label, "%.100s: %s, seed %lld, %s", c->name, strategy, (long long)nf_row_int(r, 3), test);
-    if (!nf_row_null(r, 1) && c->n < 4096) { /* after the final training */
-        double t = nf_row_real(r, 4) / 60;
+    if (!isnan(r->test_accuracy)) snprintf(test, sizeof test, "test %.4f", r->test_accuracy);
+    snprintf(c->label, sizeof c->label, "%.100s: %s, seed %lld, %s", c->name, strategy, (long long)r->seed, test);
+    if (!isnan(r->final_val_accuracy) && c->n < 4096) { /* after the final training */
+        double t = r->elapsed / 60;
         c->minutes[c->n] = t > c->clock ? t : c->clock;
-        c->accuracy[c->n++] = nf_row_real(r, 1);
+        c->accuracy[c->n++] = r->final_val_accuracy;
     }
     return NF_OK;
 }
@@ -126,9 +128,8 @@ static nf_status read_curve(const char *path, curve *c)
     if (nf_read_open("plot", path, &db)) return NF_ERR_FORMAT;
     const char *base = strrchr(path, '/');
     snprintf(c->name, sizeof c->name, "%s", base ? base + 1 : path);
-    nf_status st = nf_store_exec(db, "SELECT seconds, best_accuracy FROM generations ORDER BY generation", NULL, 0, curve_row, c);
-    if (!st) st = nf_store_exec(db, "SELECT config, final_val_accuracy, test_accuracy, seed, elapsed_seconds FROM run",
-                                NULL, 0, end_row, c);
+    nf_status st = nf_query_generations(db, false, curve_row, c);
+    if (!st) st = nf_query_run(db, end_row, c);
     nf_store_close(db);
     if (!st && c->n == 0) st = nf_fail(NF_ERR_ARG, "%s: nothing scored yet; nothing to draw", path);
     return st;
@@ -181,13 +182,9 @@ int nf_cmd_plot(int argc, char **argv)
     if ((code = nf_read_open("plot", a.db, &db))) return code;
     series s = {0};
     medians m = {.s = &s, .gen = -1};
-    nf_status st = nf_store_exec(db, "SELECT generation, val_accuracy FROM candidate_fitness "
-                                     "WHERE generation IN (SELECT generation FROM generations) ORDER BY generation, val_accuracy",
-                                 NULL, 0, accuracy_row, &m);
+    nf_status st = nf_query_scores(db, accuracy_row, &m);
     if (!st) st = close_generation(&m);
-    if (!st) st = nf_store_exec(db, "SELECT c.parameters, max(f.val_accuracy), c.born FROM candidates c "
-                                    "JOIN candidate_fitness f ON f.candidate_id = c.id WHERE c.parameters > 0 GROUP BY c.id",
-                                NULL, 0, candidate_row, &s);
+    if (!st) st = nf_query_points(db, candidate_row, &s);
     nf_store_close(db);
     if (!st && (s.n_gen == 0 || s.n_cand == 0))
         st = nf_fail(NF_ERR_ARG, "%s: no generation has been scored yet; nothing to draw", a.db);

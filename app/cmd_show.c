@@ -5,6 +5,7 @@
 
 #include "app/arch_json.h"
 #include "app/commands.h"
+#include "app/run_queries.h"
 #include "app/run_read.h"
 #include "engine/op.h"
 
@@ -27,16 +28,15 @@ typedef struct shown {
     char head[512];
 } shown;
 
-static nf_status candidate_row(void *user, const nf_row *r)
+static nf_status candidate_row(void *user, const nf_query_cand_row *c)
 {
     shown *s = user;
-    s->json = strdup(nf_row_text(r, 0));
+    s->json = strdup(c->architecture);
     snprintf(s->head, sizeof s->head,
              "candidate %lld, born in generation %lld: %lld parameters, %.2f MFLOPs per image; %s, learning rate %.3g, "
              "weight decay %.3g, batch %lld; best fitness %s",
-             (long long)nf_row_int(r, 1), (long long)nf_row_int(r, 2), (long long)nf_row_int(r, 3), nf_row_real(r, 4) / 1e6,
-             nf_row_text(r, 5), nf_row_real(r, 6), nf_row_real(r, 7), (long long)nf_row_int(r, 8),
-             nf_row_null(r, 9) ? "- (not trained yet)" : nf_row_text(r, 9));
+             (long long)c->id, (long long)c->born, (long long)c->params, c->flops / 1e6, c->optimizer, c->learning_rate,
+             c->weight_decay, (long long)c->batch, c->best_fitness ? c->best_fitness : "- (not trained yet)");
     return s->json ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
 }
 
@@ -79,10 +79,7 @@ int nf_cmd_show(int argc, char **argv)
     if ((code = nf_read_open("show", a.db, &db))) return code;
     if ((code = nf_read_candidate("show", db, a.which, &id))) { nf_store_close(db); return code; }
     shown s = {0};
-    const nf_val v = nf_int(id);
-    nf_status st = nf_store_exec(db, "SELECT architecture, id, born, parameters, flops, optimizer, learning_rate, weight_decay, "
-                                     "batch, (SELECT printf('%.4f', max(fitness)) FROM candidate_fitness WHERE candidate_id = id) "
-                                     "FROM candidates WHERE id = ?", &v, 1, candidate_row, &s);
+    nf_status st = nf_query_candidate(db, id, candidate_row, &s);
     nf_store_close(db);
     nf_graph *g = NULL;
     if (!st) { /* checked before printing, --json too: what is printed is what train --arch reads */

@@ -3,6 +3,7 @@
 
 #include "app/commands.h"
 #include "app/json_out.h"
+#include "app/run_queries.h"
 #include "app/run_read.h"
 
 static void usage(FILE *f)
@@ -23,28 +24,27 @@ static void usage(FILE *f)
 
 typedef struct top { int json; nf_json *list; } top;
 
-static nf_status row(void *user, const nf_row *r)
+static nf_status row(void *user, const nf_query_cand *c)
 {
     top *t = user;
     if (!t->json) {
         char worker[16] = "-";
-        if (!nf_row_null(r, 8)) snprintf(worker, sizeof worker, "%lld", (long long)nf_row_int(r, 8));
-        printf("%6lld %8.4f %8.4f %10lld %8.2f %4lld %7lld %6s  %s\n", (long long)nf_row_int(r, 0), nf_row_real(r, 1),
-               nf_row_real(r, 2), (long long)nf_row_int(r, 3), nf_row_real(r, 4) / 1e6, (long long)nf_row_int(r, 5),
-               (long long)nf_row_int(r, 6), worker, nf_row_text(r, 7));
+        if (c->has_worker) snprintf(worker, sizeof worker, "%lld", (long long)c->worker);
+        printf("%6lld %8.4f %8.4f %10lld %8.2f %4lld %7lld %6s  %s\n", (long long)c->id, c->fitness, c->val_accuracy,
+               (long long)c->params, c->flops / 1e6, (long long)c->born, (long long)c->trainings, worker, c->brief);
         return NF_OK;
     }
     nf_json *o = nf_json_object();
-    nf_json_int(o, "id", nf_row_int(r, 0));
-    nf_json_real(o, "fitness", nf_row_real(r, 1));
-    nf_json_real(o, "val_accuracy", nf_row_real(r, 2));
-    nf_json_int(o, "parameters", nf_row_int(r, 3));
-    nf_json_real(o, "flops", nf_row_real(r, 4));
-    nf_json_int(o, "born", nf_row_int(r, 5));
-    nf_json_int(o, "generations_trained", nf_row_int(r, 6));
-    if (nf_row_null(r, 8)) nf_json_null(o, "worker");
-    else nf_json_int(o, "worker", nf_row_int(r, 8));
-    nf_json_text(o, "brief", nf_row_text(r, 7));
+    nf_json_int(o, "id", c->id);
+    nf_json_real(o, "fitness", c->fitness);
+    nf_json_real(o, "val_accuracy", c->val_accuracy);
+    nf_json_int(o, "parameters", c->params);
+    nf_json_real(o, "flops", c->flops);
+    nf_json_int(o, "born", c->born);
+    nf_json_int(o, "generations_trained", c->trainings);
+    if (!c->has_worker) nf_json_null(o, "worker");
+    else nf_json_int(o, "worker", c->worker);
+    nf_json_text(o, "brief", c->brief);
     nf_json_put(t->list, NULL, o);
     return NF_OK;
 }
@@ -61,11 +61,7 @@ int nf_cmd_top(int argc, char **argv)
     if (!a.json)
         printf("%6s %8s %8s %10s %8s %4s %7s %6s  %s\n", "id", "fitness", "val_acc", "params", "MFLOPs", "born", "trained",
                "worker", "architecture");
-    /* SQLite takes val_accuracy from the row that holds max(fitness). */
-    const nf_val n = nf_int(a.n);
-    nf_status st = nf_store_exec(db, "SELECT c.id, max(f.fitness), f.val_accuracy, c.parameters, c.flops, c.born, "
-                                     "count(*), c.brief, f.worker FROM candidates c JOIN candidate_fitness f ON f.candidate_id = c.id "
-                                     "GROUP BY c.id ORDER BY 2 DESC, c.id LIMIT ?", &n, 1, row, &t);
+    nf_status st = nf_query_top(db, a.n, row, &t);
     if (a.json) {
         nf_json *doc = nf_json_object();
         nf_json_text(doc, "file", a.db);

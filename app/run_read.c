@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/args.h"
+#include "app/run_queries.h"
 
 int nf_read_parse(const nf_read_command *c, int argc, char **argv, nf_read_args *a)
 {
@@ -45,17 +46,14 @@ int nf_read_open(const char *command, const char *path, nf_store **out)
 int nf_read_candidate(const char *command, nf_store *db, const char *which, int64_t *id)
 {
     nf_status st;
+    bool found;
     if (!strcmp(which, "best")) {
-        st = nf_store_int(db, "SELECT coalesce((SELECT winner_id FROM run), (SELECT candidate_id FROM weights WHERE role = 'best'), "
-                              "(SELECT candidate_id FROM candidate_fitness ORDER BY fitness DESC, candidate_id LIMIT 1))",
-                          NULL, 0, id);
-        if (st == NF_ERR_ARG) {
+        st = nf_query_best(db, id, &found);
+        if (!st && !found) {
             fprintf(stderr, "nasfit %s: %s: no candidate has been trained yet\n", command, nf_store_path(db));
             return 2;
         }
-        const nf_val best = nf_int(*id);
-        int64_t found;
-        if (!st && nf_store_int(db, "SELECT id FROM candidates WHERE id = ?", &best, 1, &found) == NF_ERR_ARG) {
+        if (!st && !(st = nf_query_candidate_exists(db, *id, &found)) && !found) {
             fprintf(stderr, "nasfit %s: %s: the run's best (run.winner_id, or weights.candidate_id of role 'best') names "
                             "candidate %lld, which is not in table candidates: the file is damaged\n",
                     command, nf_store_path(db), (long long)*id);
@@ -69,9 +67,9 @@ int nf_read_candidate(const char *command, nf_store *db, const char *which, int6
             fprintf(stderr, "nasfit %s: '%s' is not a candidate id (a whole number) or 'best'\n", command, which);
             return 1;
         }
-        const nf_val arg = nf_int(v);
-        st = nf_store_int(db, "SELECT id FROM candidates WHERE id = ?", &arg, 1, id);
-        if (st == NF_ERR_ARG) {
+        *id = v;
+        st = nf_query_candidate_exists(db, v, &found);
+        if (!st && !found) {
             fprintf(stderr, "nasfit %s: %s: no candidate %lld in this run\n", command, nf_store_path(db), v);
             return 2;
         }
@@ -95,13 +93,6 @@ void nf_read_status(const char *status, int64_t pid, char *buf, size_t cap)
     }
 }
 
-static nf_status architecture_row(void *user, const nf_row *r)
-{
-    char **json = user;
-    *json = strdup(nf_row_text(r, 0));
-    return *json ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
-}
-
 int nf_read_architecture(const char *command, const char *path, const char *which, nf_rng *rng, nf_graph **g)
 {
     *g = NULL;
@@ -111,8 +102,7 @@ int nf_read_architecture(const char *command, const char *path, const char *whic
     if (code) return code;
     if ((code = nf_read_candidate(command, db, which, &id))) { nf_store_close(db); return code; }
     char *json = NULL, source[1100];
-    const nf_val v = nf_int(id);
-    nf_status st = nf_store_exec(db, "SELECT architecture FROM candidates WHERE id = ?", &v, 1, architecture_row, &json);
+    nf_status st = nf_query_architecture(db, id, &json);
     nf_store_close(db);
     snprintf(source, sizeof source, "%s (candidate %lld)", path, (long long)id);
     if (!st) st = nf_arch_from_json(json, source, rng, g);

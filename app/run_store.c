@@ -11,6 +11,139 @@
 #include "app/progress.h"
 #include "nas/cost.h"
 
+/* ==== the schema ========================================================== */
+
+/* The file's tables live here, beside the statements that fill them: a new
+ * column is a migration, a read view, its INSERT below, and app/store.h's
+ * NF_STORE_SCHEMA. */
+
+/* Version 1. Plain names, one row per thing a person asks about. */
+static const char schema_v1[] =
+    "CREATE TABLE run (\n"
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
+    "  config TEXT NOT NULL,            -- every setting, as a configs/*.conf file\n"
+    "  seed INTEGER NOT NULL,\n"
+    "  dataset TEXT NOT NULL,\n"
+    "  normalization TEXT,              -- per channel: 'mean M std S; ...' of pixel/255\n"
+    "  class_names TEXT,                -- one per line\n"
+    "  blas_kernel TEXT,                -- OpenBLAS kernels of the machine that started it\n"
+    "  started TEXT NOT NULL,           -- UTC, ISO 8601\n"
+    "  ended TEXT,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'done')),\n"
+    "  pid INTEGER,                     -- of the last process that wrote it\n"
+    "  stop_reason TEXT,\n"
+    "  message TEXT,                    -- why it failed\n"
+    "  generation INTEGER NOT NULL DEFAULT 0,  -- the generation being trained (resume point)\n"
+    "  next_id INTEGER NOT NULL DEFAULT 0,     -- the next candidate id\n"
+    "  elapsed_seconds REAL NOT NULL DEFAULT 0,\n"
+    "  final_images INTEGER,            -- images of the final training, once it started\n"
+    "  winner_id INTEGER,\n"
+    "  final_val_accuracy REAL,\n"
+    "  test_accuracy REAL\n"
+    ");\n"
+    "CREATE TABLE candidates (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  born INTEGER NOT NULL,           -- generation it was made in\n"
+    "  parent1 INTEGER REFERENCES candidates(id),\n"
+    "  parent2 INTEGER REFERENCES candidates(id),  -- crossover partner\n"
+    "  architecture TEXT NOT NULL,      -- JSON, as nasfit show --json prints it\n"
+    "  brief TEXT NOT NULL,             -- e.g. 'c16 c16 + max c32 gap d10'\n"
+    "  parameters INTEGER NOT NULL,\n"
+    "  flops REAL NOT NULL,             -- per image, forward\n"
+    "  optimizer TEXT NOT NULL,\n"
+    "  learning_rate REAL NOT NULL,\n"
+    "  weight_decay REAL NOT NULL,\n"
+    "  batch INTEGER NOT NULL,\n"
+    "  status TEXT NOT NULL CHECK (status IN ('new', 'trained', 'failed')),\n"
+    "  fitness REAL,                    -- of its last training\n"
+    "  val_accuracy REAL,\n"
+    "  train_seconds REAL NOT NULL DEFAULT 0,  -- all its trainings\n"
+    "  images INTEGER NOT NULL DEFAULT 0,      -- images trained on over its life\n"
+    "  failure TEXT\n"
+    ");\n"
+    "CREATE TABLE candidate_fitness (\n"
+    "  candidate_id INTEGER NOT NULL REFERENCES candidates(id),\n"
+    "  generation INTEGER NOT NULL,\n"
+    "  fitness REAL NOT NULL,\n"
+    "  val_accuracy REAL NOT NULL,\n"
+    "  train_loss REAL,\n"
+    "  seconds REAL NOT NULL,\n"
+    "  failure TEXT,\n"
+    "  PRIMARY KEY (candidate_id, generation)\n"
+    ");\n"
+    "CREATE TABLE changes (\n"
+    "  candidate_id INTEGER NOT NULL REFERENCES candidates(id),\n"
+    "  seq INTEGER NOT NULL,            -- order of application\n"
+    "  kind TEXT NOT NULL,              -- grow, shrink, insert_conv, lr, cross_settings, ...\n"
+    "  vertex INTEGER,                  -- the vertex id, NULL for settings\n"
+    "  before REAL,\n"
+    "  after REAL,\n"
+    "  PRIMARY KEY (candidate_id, seq)\n"
+    ");\n"
+    "CREATE TABLE generations (\n"
+    "  generation INTEGER PRIMARY KEY,\n"
+    "  started TEXT NOT NULL,\n"
+    "  ended TEXT NOT NULL,\n"
+    "  seconds REAL NOT NULL,\n"
+    "  best_fitness REAL NOT NULL,\n"
+    "  median_fitness REAL NOT NULL,\n"
+    "  best_accuracy REAL NOT NULL,\n"
+    "  best_id INTEGER REFERENCES candidates(id),\n"
+    "  population INTEGER NOT NULL,\n"
+    "  failed INTEGER NOT NULL,\n"
+    "  images INTEGER NOT NULL,\n"
+    "  commit_seconds REAL NOT NULL DEFAULT 0  -- time spent writing this generation to the file\n"
+    ");\n"
+    "CREATE TABLE weights (\n"
+    "  role TEXT NOT NULL CHECK (role IN ('population', 'best', 'winner')),\n"
+    "  slot INTEGER NOT NULL,           -- place in the population (0 for best, winner)\n"
+    "  candidate_id INTEGER NOT NULL REFERENCES candidates(id),\n"
+    "  trained_gen INTEGER NOT NULL,    -- generation of its last training, -1 never\n"
+    "  bytes INTEGER NOT NULL,\n"
+    "  data BLOB NOT NULL,              -- the whole candidate: graph, weights, optimiser state, settings\n"
+    "  PRIMARY KEY (role, slot)\n"
+    ");\n"
+    "CREATE INDEX candidates_born ON candidates(born);\n"
+    "CREATE INDEX changes_kind ON changes(kind);\n";
+
+/* Version 2: where each generation's time went, who trained what. */
+static const char schema_v2[] =
+    "ALTER TABLE generations ADD COLUMN culled INTEGER NOT NULL DEFAULT 0;  -- children stopped early, worse than their parents\n"
+    "ALTER TABLE generations ADD COLUMN train_seconds REAL;  -- thread time of its tasks, scoring included\n"
+    "ALTER TABLE generations ADD COLUMN score_seconds REAL;  -- ... of which batchnorm re-measurement and validation\n"
+    "ALTER TABLE generations ADD COLUMN idle_seconds REAL;   -- thread time no task used\n"
+    "ALTER TABLE candidate_fitness ADD COLUMN culled INTEGER NOT NULL DEFAULT 0;  -- 1: stopped early in this generation\n"
+    "ALTER TABLE candidate_fitness ADD COLUMN worker INTEGER;  -- the thread or MPI rank that trained it\n"
+    "ALTER TABLE run ADD COLUMN trainer TEXT;    -- where tasks ran: local (threads) or mpi (ranks)\n"
+    "ALTER TABLE run ADD COLUMN workers INTEGER; -- threads, or trainer ranks\n";
+
+/* migrations[v] takes a file from version v to v + 1; [0] makes it. */
+static const char *const migrations[] = {schema_v1, schema_v2};
+_Static_assert(sizeof migrations / sizeof migrations[0] == NF_STORE_SCHEMA, "one migration per version (app/store.h)");
+
+/* A read-only file of an older version reads as the current one through
+ * temporary views (SQLite looks in the temp schema first), the columns it
+ * lacks as NULL or 0. read_views[v] lifts version v + 1 to the current. */
+static const char *const read_views[] = {
+    "CREATE TEMP VIEW generations AS SELECT *, 0 AS culled, NULL AS train_seconds, NULL AS score_seconds, "
+    "NULL AS idle_seconds FROM main.generations;\n"
+    "CREATE TEMP VIEW candidate_fitness AS SELECT *, 0 AS culled, NULL AS worker FROM main.candidate_fitness;\n"
+    "CREATE TEMP VIEW run AS SELECT *, NULL AS trainer, NULL AS workers FROM main.run;\n"};
+/* Sized by their contents, so that a missing entry stops the build instead
+ * of reading an older file through a NULL script. */
+_Static_assert(sizeof read_views / sizeof read_views[0] == NF_STORE_SCHEMA - 1, "a read view for every older version");
+
+const nf_store_schema nf_run_schema = {
+    .application_id = 0x6e665253, /* 'nfRS' */
+    .migrations = migrations,
+    .read_views = read_views,
+    .rows_sql = "SELECT (SELECT count(*) FROM run) + (SELECT count(*) FROM candidates) + "
+                "(SELECT count(*) FROM generations) + (SELECT count(*) FROM weights)",
+    .writer_sql = "SELECT pid FROM run",
+};
+
+/* ==== times ============================================================= */
+
 /* UTC now, ISO 8601, in buf. */
 static const char *utc_now(char buf[32])
 {
@@ -98,9 +231,10 @@ static nf_status check_history(nf_store *db)
 {
     for (size_t k = 0; k < sizeof history_rules / sizeof history_rules[0]; k++) {
         int64_t x;
-        nf_status st = nf_store_int(db, history_rules[k].sql, NULL, 0, &x);
-        if (st == NF_ERR_ARG) continue;  /* no row: the rule holds */
+        bool broken;
+        nf_status st = nf_store_lookup(db, history_rules[k].sql, NULL, 0, &x, &broken);
         if (st) return st;
+        if (!broken) continue;  /* no row: the rule holds */
         char what[256];
         snprintf(what, sizeof what, history_rules[k].what, (long long)x);
         return nf_fail(NF_ERR_FORMAT, "%s: %s; the file is damaged", nf_store_path(db), what);
@@ -172,10 +306,10 @@ nf_status nf_run_store_data(nf_store *db, const nf_ds_norm *norm, char *const *c
     fclose(f);
     fclose(g);
     const nf_val v[] = {nf_text(norm_text), nf_text(names)};
-    int64_t same = 1;
-    nf_status st = nf_store_int(db, "SELECT normalization IS NULL OR (normalization = ? AND class_names = ?) FROM run",
-                                v, N(v), &same);
-    if (st == NF_ERR_ARG) st = NF_OK;
+    int64_t same = 1; /* also without a run row */
+    bool known;
+    nf_status st = nf_store_lookup(db, "SELECT normalization IS NULL OR (normalization = ? AND class_names = ?) FROM run",
+                                   v, N(v), &same, &known);
     if (!st && !same)
         st = nf_fail(NF_ERR_FORMAT, "%s: the data set is not the one this run started with (now %d classes, "
                                     "normalisation %s; see run.normalization, run.class_names, run.dataset)",
@@ -263,17 +397,17 @@ static nf_status found_row(void *user, const nf_row *r)
     if (!p || nf_candidate_deserialize(p, len, &f->c))
         return nf_fail(NF_ERR_FORMAT, "%s: the stored state of candidate %lld is damaged: %s", f->path,
                        (long long)nf_row_int(r, 1), nf_last_error());
-    return NF_ERR_INTERRUPTED; /* the first is the one */
+    return NF_OK;
 }
 
 nf_status nf_run_store_candidate(nf_store *db, int64_t id, nf_candidate **out)
 {
     found f = {nf_store_path(db), NULL};
     const nf_val v = nf_int(id);
-    nf_status st = nf_store_exec(db, "SELECT data, candidate_id FROM weights WHERE candidate_id = ? ORDER BY "
-                                     "CASE role WHEN 'winner' THEN 0 WHEN 'best' THEN 1 ELSE 2 END LIMIT 1",
-                                 &v, 1, found_row, &f);
-    if (st == NF_ERR_INTERRUPTED) st = NF_OK;
+    bool kept; /* the first is the one */
+    nf_status st = nf_store_first(db, "SELECT data, candidate_id FROM weights WHERE candidate_id = ? ORDER BY "
+                                      "CASE role WHEN 'winner' THEN 0 WHEN 'best' THEN 1 ELSE 2 END LIMIT 1",
+                                  &v, 1, found_row, &f, &kept);
     if (!st && !f.c)
         st = nf_fail(NF_ERR_ARG, "%s: the weights of candidate %lld are no longer kept (only the living population's, "
                                  "the best's and the winner's are); its architecture is (nasfit show --db %s %lld --json) "

@@ -10,9 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* 'nfRS' in the header's application_id field: tells a nasfit run file
- * from any other SQLite file. */
-#define APPLICATION_ID 0x6e665253
+/* The schema a file is made with, migrated to and read through. */
+static const nf_store_schema *const schema = &nf_run_schema;
 
 struct nf_store {
     sqlite3 *db;
@@ -21,120 +20,6 @@ struct nf_store {
 };
 
 struct nf_row { sqlite3_stmt *stmt; };
-
-/* ==== the schema ========================================================== */
-
-/* Version 1. Plain names, one row per thing a person asks about. */
-static const char schema_v1[] =
-    "CREATE TABLE run (\n"
-    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"
-    "  config TEXT NOT NULL,            -- every setting, as a configs/*.conf file\n"
-    "  seed INTEGER NOT NULL,\n"
-    "  dataset TEXT NOT NULL,\n"
-    "  normalization TEXT,              -- per channel: 'mean M std S; ...' of pixel/255\n"
-    "  class_names TEXT,                -- one per line\n"
-    "  blas_kernel TEXT,                -- OpenBLAS kernels of the machine that started it\n"
-    "  started TEXT NOT NULL,           -- UTC, ISO 8601\n"
-    "  ended TEXT,\n"
-    "  status TEXT NOT NULL CHECK (status IN ('running', 'interrupted', 'failed', 'done')),\n"
-    "  pid INTEGER,                     -- of the last process that wrote it\n"
-    "  stop_reason TEXT,\n"
-    "  message TEXT,                    -- why it failed\n"
-    "  generation INTEGER NOT NULL DEFAULT 0,  -- the generation being trained (resume point)\n"
-    "  next_id INTEGER NOT NULL DEFAULT 0,     -- the next candidate id\n"
-    "  elapsed_seconds REAL NOT NULL DEFAULT 0,\n"
-    "  final_images INTEGER,            -- images of the final training, once it started\n"
-    "  winner_id INTEGER,\n"
-    "  final_val_accuracy REAL,\n"
-    "  test_accuracy REAL\n"
-    ");\n"
-    "CREATE TABLE candidates (\n"
-    "  id INTEGER PRIMARY KEY,\n"
-    "  born INTEGER NOT NULL,           -- generation it was made in\n"
-    "  parent1 INTEGER REFERENCES candidates(id),\n"
-    "  parent2 INTEGER REFERENCES candidates(id),  -- crossover partner\n"
-    "  architecture TEXT NOT NULL,      -- JSON, as nasfit show --json prints it\n"
-    "  brief TEXT NOT NULL,             -- e.g. 'c16 c16 + max c32 gap d10'\n"
-    "  parameters INTEGER NOT NULL,\n"
-    "  flops REAL NOT NULL,             -- per image, forward\n"
-    "  optimizer TEXT NOT NULL,\n"
-    "  learning_rate REAL NOT NULL,\n"
-    "  weight_decay REAL NOT NULL,\n"
-    "  batch INTEGER NOT NULL,\n"
-    "  status TEXT NOT NULL CHECK (status IN ('new', 'trained', 'failed')),\n"
-    "  fitness REAL,                    -- of its last training\n"
-    "  val_accuracy REAL,\n"
-    "  train_seconds REAL NOT NULL DEFAULT 0,  -- all its trainings\n"
-    "  images INTEGER NOT NULL DEFAULT 0,      -- images trained on over its life\n"
-    "  failure TEXT\n"
-    ");\n"
-    "CREATE TABLE candidate_fitness (\n"
-    "  candidate_id INTEGER NOT NULL REFERENCES candidates(id),\n"
-    "  generation INTEGER NOT NULL,\n"
-    "  fitness REAL NOT NULL,\n"
-    "  val_accuracy REAL NOT NULL,\n"
-    "  train_loss REAL,\n"
-    "  seconds REAL NOT NULL,\n"
-    "  failure TEXT,\n"
-    "  PRIMARY KEY (candidate_id, generation)\n"
-    ");\n"
-    "CREATE TABLE changes (\n"
-    "  candidate_id INTEGER NOT NULL REFERENCES candidates(id),\n"
-    "  seq INTEGER NOT NULL,            -- order of application\n"
-    "  kind TEXT NOT NULL,              -- grow, shrink, insert_conv, lr, cross_settings, ...\n"
-    "  vertex INTEGER,                  -- the vertex id, NULL for settings\n"
-    "  before REAL,\n"
-    "  after REAL,\n"
-    "  PRIMARY KEY (candidate_id, seq)\n"
-    ");\n"
-    "CREATE TABLE generations (\n"
-    "  generation INTEGER PRIMARY KEY,\n"
-    "  started TEXT NOT NULL,\n"
-    "  ended TEXT NOT NULL,\n"
-    "  seconds REAL NOT NULL,\n"
-    "  best_fitness REAL NOT NULL,\n"
-    "  median_fitness REAL NOT NULL,\n"
-    "  best_accuracy REAL NOT NULL,\n"
-    "  best_id INTEGER REFERENCES candidates(id),\n"
-    "  population INTEGER NOT NULL,\n"
-    "  failed INTEGER NOT NULL,\n"
-    "  images INTEGER NOT NULL,\n"
-    "  commit_seconds REAL NOT NULL DEFAULT 0  -- time spent writing this generation to the file\n"
-    ");\n"
-    "CREATE TABLE weights (\n"
-    "  role TEXT NOT NULL CHECK (role IN ('population', 'best', 'winner')),\n"
-    "  slot INTEGER NOT NULL,           -- place in the population (0 for best, winner)\n"
-    "  candidate_id INTEGER NOT NULL REFERENCES candidates(id),\n"
-    "  trained_gen INTEGER NOT NULL,    -- generation of its last training, -1 never\n"
-    "  bytes INTEGER NOT NULL,\n"
-    "  data BLOB NOT NULL,              -- the whole candidate: graph, weights, optimiser state, settings\n"
-    "  PRIMARY KEY (role, slot)\n"
-    ");\n"
-    "CREATE INDEX candidates_born ON candidates(born);\n"
-    "CREATE INDEX changes_kind ON changes(kind);\n";
-
-/* Version 2: where each generation's time went, who trained what. */
-static const char schema_v2[] =
-    "ALTER TABLE generations ADD COLUMN culled INTEGER NOT NULL DEFAULT 0;  -- children stopped early, worse than their parents\n"
-    "ALTER TABLE generations ADD COLUMN train_seconds REAL;  -- thread time of its tasks, scoring included\n"
-    "ALTER TABLE generations ADD COLUMN score_seconds REAL;  -- ... of which batchnorm re-measurement and validation\n"
-    "ALTER TABLE generations ADD COLUMN idle_seconds REAL;   -- thread time no task used\n"
-    "ALTER TABLE candidate_fitness ADD COLUMN culled INTEGER NOT NULL DEFAULT 0;  -- 1: stopped early in this generation\n"
-    "ALTER TABLE candidate_fitness ADD COLUMN worker INTEGER;  -- the thread or MPI rank that trained it\n"
-    "ALTER TABLE run ADD COLUMN trainer TEXT;    -- where tasks ran: local (threads) or mpi (ranks)\n"
-    "ALTER TABLE run ADD COLUMN workers INTEGER; -- threads, or trainer ranks\n";
-
-/* migrations[v] takes a file from version v to v + 1; [0] makes it. */
-static const char *const migrations[NF_STORE_SCHEMA] = {schema_v1, schema_v2};
-
-/* A read-only file of an older version reads as the current one through
- * temporary views (SQLite looks in the temp schema first), the columns it
- * lacks as NULL or 0. read_views[v] lifts version v + 1 to the current. */
-static const char *const read_views[NF_STORE_SCHEMA - 1] = {
-    "CREATE TEMP VIEW generations AS SELECT *, 0 AS culled, NULL AS train_seconds, NULL AS score_seconds, "
-    "NULL AS idle_seconds FROM main.generations;\n"
-    "CREATE TEMP VIEW candidate_fitness AS SELECT *, 0 AS culled, NULL AS worker FROM main.candidate_fitness;\n"
-    "CREATE TEMP VIEW run AS SELECT *, NULL AS trainer, NULL AS workers FROM main.run;\n"};
 
 /* ==== errors ============================================================== */
 
@@ -203,7 +88,9 @@ static void free_owned(const nf_val *vals, int from, int n)
         if (vals[i].type == NF_VAL_BLOB_OWNED) free((void *)vals[i].p);
 }
 
-nf_status nf_store_exec(nf_store *db, const char *sql, const nf_val *vals, int n, nf_row_fn fn, void *user)
+/* Runs sql, handing fn at most max_rows rows (-1: all); *rows counts them. */
+static nf_status run(nf_store *db, const char *sql, const nf_val *vals, int n, nf_row_fn fn, void *user, int64_t max_rows,
+                     int64_t *rows)
 {
     sqlite3_stmt *stmt = NULL;
     int rc = sqlite3_prepare_v2(db->db, sql, -1, &stmt, NULL);
@@ -221,10 +108,27 @@ nf_status nf_store_exec(nf_store *db, const char *sql, const nf_val *vals, int n
     }
     nf_status st = NF_OK;
     nf_row row = {stmt};
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    *rows = 0;
+    while (*rows != max_rows && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        ++*rows;
         if (fn && (st = fn(user, &row))) break;
-    if (!st && rc != SQLITE_DONE) st = fail_db(db, rc, fn ? "reading" : "writing");
+    }
+    if (!st && rc != SQLITE_DONE && rc != SQLITE_ROW) st = fail_db(db, rc, fn ? "reading" : "writing");
     sqlite3_finalize(stmt);
+    return st;
+}
+
+nf_status nf_store_exec(nf_store *db, const char *sql, const nf_val *vals, int n, nf_row_fn fn, void *user)
+{
+    int64_t rows;
+    return run(db, sql, vals, n, fn, user, -1, &rows);
+}
+
+nf_status nf_store_first(nf_store *db, const char *sql, const nf_val *vals, int n, nf_row_fn fn, void *user, bool *found)
+{
+    int64_t rows;
+    nf_status st = run(db, sql, vals, n, fn, user, 1, &rows);
+    *found = rows > 0;
     return st;
 }
 
@@ -234,18 +138,33 @@ nf_status nf_store_script(nf_store *db, const char *sql)
     return rc == SQLITE_OK ? NF_OK : fail_db(db, rc, "writing");
 }
 
+/* A value of the first column, when it holds one. */
+typedef struct first_value { int64_t v; bool set; } first_value;
+
 static nf_status first_int(void *user, const nf_row *r)
 {
-    int64_t *out = user;
-    if (nf_row_null(r, 0)) return NF_ERR_ARG;
-    *out = nf_row_int(r, 0);
-    return NF_ERR_INTERRUPTED; /* one row is enough: stop here */
+    first_value *x = user;
+    x->set = !nf_row_null(r, 0);
+    x->v = nf_row_int(r, 0);
+    return NF_OK;
+}
+
+nf_status nf_store_lookup(nf_store *db, const char *sql, const nf_val *vals, int n, int64_t *out, bool *found)
+{
+    first_value x = {0, false};
+    bool row = false;
+    nf_status st = nf_store_first(db, sql, vals, n, first_int, &x, &row);
+    *found = !st && row && x.set;
+    if (*found) *out = x.v;
+    return st;
 }
 
 nf_status nf_store_int(nf_store *db, const char *sql, const nf_val *vals, int n, int64_t *out)
 {
-    nf_status st = nf_store_exec(db, sql, vals, n, first_int, out);
-    return st == NF_ERR_INTERRUPTED ? NF_OK : st == NF_OK ? NF_ERR_ARG : st;
+    bool found;
+    nf_status st = nf_store_lookup(db, sql, vals, n, out, &found);
+    if (!st && !found) return nf_fail(NF_ERR_DB, "%s: %s gave nothing", db->path, sql);
+    return st;
 }
 
 nf_status nf_store_begin(nf_store *db) { return nf_store_script(db, "BEGIN IMMEDIATE"); }
@@ -266,19 +185,13 @@ void nf_store_rollback(nf_store *db)
 
 /* ==== opening ============================================================= */
 
-static nf_status pragma_int(nf_store *db, const char *sql, int64_t *out)
-{
-    nf_status st = nf_store_int(db, sql, NULL, 0, out);
-    return st == NF_ERR_ARG ? nf_fail(NF_ERR_DB, "%s: %s gave nothing", db->path, sql) : st;
-}
-
 /* Who holds the writer's lock, for the message: the pid the run table names. */
 static nf_status refuse_locked(const char *path)
 {
     nf_store *r = NULL;
     int64_t pid = 0;
     nf_status st = nf_store_open(path, NF_STORE_READ, &r);
-    if (!st && nf_store_int(r, "SELECT pid FROM run", NULL, 0, &pid)) pid = 0;
+    if (!st && nf_store_int(r, schema->writer_sql, NULL, 0, &pid)) pid = 0;
     nf_store_close(r);
     if (pid > 0)
         return nf_fail(NF_ERR_IO, "%s: a run is being written to this file by process %lld; one writer at a time "
@@ -308,11 +221,11 @@ static nf_status take_lock(nf_store *db, nf_store_mode mode)
 static nf_status identify(nf_store *db, nf_store_mode mode, int64_t *version)
 {
     int64_t app = 0, tables = 0;
-    nf_status st = pragma_int(db, "PRAGMA application_id", &app);
-    if (!st) st = pragma_int(db, "PRAGMA user_version", version);
-    if (!st) st = pragma_int(db, "SELECT count(*) FROM sqlite_schema", &tables);
+    nf_status st = nf_store_int(db, "PRAGMA application_id", NULL, 0, &app);
+    if (!st) st = nf_store_int(db, "PRAGMA user_version", NULL, 0, version);
+    if (!st) st = nf_store_int(db, "SELECT count(*) FROM sqlite_schema", NULL, 0, &tables);
     if (st) return st;
-    if (app != APPLICATION_ID && (tables > 0 || mode != NF_STORE_CREATE))
+    if (app != schema->application_id && (tables > 0 || mode != NF_STORE_CREATE))
         return tables == 0 ? nf_fail(NF_ERR_FORMAT, "%s: an empty database, not a nasfit run", db->path)
                            : nf_fail(NF_ERR_FORMAT, "%s: a SQLite database, but not a nasfit run file", db->path);
     if (*version < 0)
@@ -324,15 +237,14 @@ static nf_status identify(nf_store *db, nf_store_mode mode, int64_t *version)
     int64_t rows = 1; /* a file made by a fit killed before its run row: as good as empty (but not
                          one whose run row is gone and whose history is still there) */
     if (mode == NF_STORE_CREATE && tables > 0 && *version == NF_STORE_SCHEMA &&
-        !nf_store_int(db, "SELECT (SELECT count(*) FROM run) + (SELECT count(*) FROM candidates) + "
-                          "(SELECT count(*) FROM generations) + (SELECT count(*) FROM weights)", NULL, 0, &rows) && rows == 0)
+        !nf_store_int(db, schema->rows_sql, NULL, 0, &rows) && rows == 0)
         return NF_OK;
     if (mode == NF_STORE_CREATE && tables > 0)
         return nf_fail(NF_ERR_ARG, "%s: already holds a run; continue it with nasfit resume --db %s, or choose another file",
                        db->path, db->path);
     if (mode == NF_STORE_READ && *version < 1)
         return nf_fail(NF_ERR_FORMAT, "%s: an impossible schema version %lld", db->path, (long long)*version);
-    if (mode == NF_STORE_READ && *version < NF_STORE_SCHEMA) return nf_store_script(db, read_views[*version - 1]);
+    if (mode == NF_STORE_READ && *version < NF_STORE_SCHEMA) return nf_store_script(db, schema->read_views[*version - 1]);
     return NF_OK;
 }
 
@@ -342,8 +254,8 @@ static nf_status migrate(nf_store *db, int64_t version)
     nf_status st = NF_OK;
     for (int64_t v = version; v < NF_STORE_SCHEMA && !st; v++) {
         char set[96];
-        snprintf(set, sizeof set, "PRAGMA application_id = %d; PRAGMA user_version = %lld;", APPLICATION_ID, (long long)v + 1);
-        if (!(st = nf_store_begin(db)) && !(st = nf_store_script(db, migrations[v])) && !(st = nf_store_script(db, set)))
+        snprintf(set, sizeof set, "PRAGMA application_id = %d; PRAGMA user_version = %lld;", schema->application_id, (long long)v + 1);
+        if (!(st = nf_store_begin(db)) && !(st = nf_store_script(db, schema->migrations[v])) && !(st = nf_store_script(db, set)))
             st = nf_store_commit(db);
         if (st) nf_store_rollback(db);
     }

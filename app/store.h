@@ -1,8 +1,10 @@
 /* The run store's database: one SQLite file per run (WAL, foreign keys,
  * a schema version with migrations), opened for reading by any number of
  * processes and for writing by one at a time. The only file that includes
- * sqlite3.h; everything above it (app/run_store.c, the read commands)
- * speaks SQL through the small interface below.
+ * sqlite3.h. The SQL itself lives in the store's other two files: the
+ * schema and every write in app/run_store.c, every question a command
+ * asks in app/run_queries.c; no other file holds SQL
+ * (tests/sql_check.sh).
  *
  * Writing takes an exclusive flock on the database file for as long as the
  * store is open, so a second writer is refused with the pid of the first;
@@ -17,6 +19,7 @@
 #ifndef NF_STORE_H
 #define NF_STORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,6 +28,17 @@
 #define NF_STORE_SCHEMA 2 /* the schema version this nasfit writes and reads */
 
 typedef struct nf_store nf_store;
+
+/* What a run file holds and how it grew, defined beside its writers
+ * (app/run_store.c) and applied by nf_store_open. */
+typedef struct nf_store_schema {
+    int32_t application_id;         /* tells a nasfit run file from any other SQLite file */
+    const char *const *migrations;  /* [NF_STORE_SCHEMA]: [v] takes a file from version v to v + 1; [0] makes it */
+    const char *const *read_views;  /* [NF_STORE_SCHEMA - 1]: [v] makes version v + 1 read as the current one */
+    const char *rows_sql;           /* one count: the rows the file holds (0: as good as empty) */
+    const char *writer_sql;         /* one integer: the pid of the last process that wrote the file */
+} nf_store_schema;
+extern const nf_store_schema nf_run_schema;
 
 typedef enum nf_store_mode {
     NF_STORE_READ,   /* read only; never blocks or disturbs a writer */
@@ -68,16 +82,25 @@ double nf_row_real(const nf_row *r, int col);
 const char *nf_row_text(const nf_row *r, int col);  /* "" for NULL */
 const void *nf_row_blob(const nf_row *r, int col, size_t *len);
 
+/* Reads one row. NF_OK goes on to the next row; any other code is an
+ * error, which ends the statement and is returned. No code means "stop":
+ * a reader that wants one row asks nf_store_first. */
 typedef nf_status (*nf_row_fn)(void *user, const nf_row *r);
 
 /* Runs one statement with n values bound in order, calling fn (may be
  * NULL) for every row. An owned blob is freed whatever happens. */
 nf_status nf_store_exec(nf_store *db, const char *sql, const nf_val *vals, int n, nf_row_fn fn, void *user);
+/* As nf_store_exec, but fn sees the first row only; *found says whether
+ * there was one. The status is about errors alone. */
+nf_status nf_store_first(nf_store *db, const char *sql, const nf_val *vals, int n, nf_row_fn fn, void *user, bool *found);
 /* Runs a script of statements without values or rows. */
 nf_status nf_store_script(nf_store *db, const char *sql);
 
-/* The first column of the first row as an integer; NF_ERR_ARG (no detail
- * recorded) when there is no row or it is NULL. */
+/* The first column of the first row as an integer; *found is false (and
+ * *out untouched) when there is no row or the value is NULL. */
+nf_status nf_store_lookup(nf_store *db, const char *sql, const nf_val *vals, int n, int64_t *out, bool *found);
+/* The same for a value that must be there: no row, or NULL, is NF_ERR_DB
+ * naming the file and the statement. */
 nf_status nf_store_int(nf_store *db, const char *sql, const nf_val *vals, int n, int64_t *out);
 
 /* A write transaction (BEGIN IMMEDIATE ... COMMIT); rollback on failure. */

@@ -37,7 +37,8 @@ typedef struct key_def {
 } key_def;
 
 #define K(sec, name, type, field, lo, hi) {sec, name, type, offsetof(nf_fit_config, field), lo, hi}
-#define ODDS(name, field) K("mutation", name, T_DOUBLE, search.var.odds[field], 0, 1000)
+/* mutation.<name>: a graph change's relative odds, one key per row of nas/change_kinds.h. */
+#define ODDS(id, num, key, phase, weight, apply) K("mutation", key, T_DOUBLE, search.var.odds[num], 0, 1000),
 
 static const key_def keys[] = {
     K("data", "path", T_TEXT, data, 0, 0),
@@ -88,18 +89,7 @@ static const key_def keys[] = {
     K("space", "branched", T_DOUBLE, search.var.space.branched_odds, 0, 1),
     K("space", "other_activation", T_DOUBLE, search.var.space.other_act_odds, 0, 1),
     K("space", "stride_conv", T_DOUBLE, search.var.space.stride_conv_odds, 0, 1),
-    ODDS("grow", NF_CHANGE_GROW),
-    ODDS("shrink", NF_CHANGE_SHRINK),
-    ODDS("insert_conv", NF_CHANGE_INSERT_CONV),
-    ODDS("insert_dense", NF_CHANGE_INSERT_DENSE),
-    ODDS("remove", NF_CHANGE_REMOVE),
-    ODDS("skip_add", NF_CHANGE_SKIP_ADD),
-    ODDS("skip_concat", NF_CHANGE_SKIP_CONCAT),
-    ODDS("skip_remove", NF_CHANGE_SKIP_REMOVE),
-    ODDS("kernel", NF_CHANGE_KERNEL),
-    ODDS("activation", NF_CHANGE_ACTIVATION),
-    ODDS("pool_add", NF_CHANGE_POOL_ADD),
-    ODDS("pool_remove", NF_CHANGE_POOL_REMOVE),
+    NF_GRAPH_CHANGES(ODDS)
     K("mutation", "two_changes", T_DOUBLE, search.var.two_changes, 0, 1),
     K("mutation", "three_changes", T_DOUBLE, search.var.three_changes, 0, 1),
     K("mutation", "lr_odds", T_DOUBLE, search.var.lr_odds, 0, 1),

@@ -7,15 +7,18 @@
 #include "engine/bytes.h"
 #include "engine/serialize.h"
 
-static const char *const change_names[NF_CHANGE_COUNT] = {
-    "grow", "shrink", "insert_conv", "insert_dense", "remove", "skip_add", "skip_concat", "skip_remove",
-    "kernel", "activation", "pool_add", "pool_remove", "lr", "optimizer", "weight_decay", "batch",
-    "cross_settings", "cross_head"};
+#define GRAPH_NAME(id, num, name, phase, odds, apply) [num] = name,
+#define SETTINGS_NAME(id, num, name) [num] = name,
+static const char *const change_names[NF_CHANGE_COUNT] = {NF_GRAPH_CHANGES(GRAPH_NAME) NF_SETTINGS_CHANGES(SETTINGS_NAME)};
+#define GRAPH_FLAG(id, num, name, phase, odds, apply) [num] = 1,
+static const unsigned char graph_kind[NF_CHANGE_COUNT] = {NF_GRAPH_CHANGES(GRAPH_FLAG)};
 
 const char *nf_change_name(nf_change_kind kind)
 {
     return (unsigned)kind < NF_CHANGE_COUNT && change_names[kind] ? change_names[kind] : "unknown";
 }
+
+int nf_change_is_graph(nf_change_kind kind) { return (unsigned)kind < NF_CHANGE_COUNT && graph_kind[kind]; }
 
 nf_change_kind nf_change_parse(const char *name)
 {

@@ -12,6 +12,7 @@
 
 #include "engine/graph.h"
 #include "engine/optim.h"
+#include "nas/change_kinds.h"
 
 /* Training settings a candidate carries and the search varies. */
 typedef struct nf_settings {
@@ -21,28 +22,16 @@ typedef struct nf_settings {
 
 nf_settings nf_settings_defaults(void);
 
-/* What one change of a child did. */
+/* What one change of a child did: one kind per row of nas/change_kinds.h. */
+#define NF_CHANGE_ENUM_GRAPH(id, num, name, phase, odds, apply) NF_CHANGE_##id = num,
+#define NF_CHANGE_ENUM_SETTINGS(id, num, name) NF_CHANGE_##id = num,
 typedef enum nf_change_kind {
-    NF_CHANGE_GROW,           /* a layer's output neurons grew */
-    NF_CHANGE_SHRINK,         /* ... or shrank */
-    NF_CHANGE_INSERT_CONV,    /* a conv layer inserted (identity) */
-    NF_CHANGE_INSERT_DENSE,   /* a dense layer inserted (identity) */
-    NF_CHANGE_REMOVE,         /* a layer removed */
-    NF_CHANGE_SKIP_ADD,       /* a residual (add) connection added */
-    NF_CHANGE_SKIP_CONCAT,    /* a concat connection added */
-    NF_CHANGE_SKIP_REMOVE,    /* a connection into an add or concat removed */
-    NF_CHANGE_KERNEL,         /* a conv's kernel size changed */
-    NF_CHANGE_ACTIVATION,     /* an activation function changed */
-    NF_CHANGE_POOL_ADD,       /* a downsampling step added */
-    NF_CHANGE_POOL_REMOVE,    /* a downsampling step removed */
-    NF_CHANGE_LR,             /* learning rate nudged */
-    NF_CHANGE_OPTIMIZER,      /* optimiser kind switched (its state reset) */
-    NF_CHANGE_WEIGHT_DECAY,   /* weight decay changed */
-    NF_CHANGE_BATCH,          /* batch size moved by a power of two */
-    NF_CHANGE_CROSS_SETTINGS, /* training settings taken from the second parent */
-    NF_CHANGE_CROSS_HEAD,     /* the layers after global pooling taken from the second parent */
-    NF_CHANGE_COUNT
+    NF_GRAPH_CHANGES(NF_CHANGE_ENUM_GRAPH)
+    NF_SETTINGS_CHANGES(NF_CHANGE_ENUM_SETTINGS)
+    NF_CHANGE_COUNT = NF_CHANGE_KINDS
 } nf_change_kind;
+#undef NF_CHANGE_ENUM_GRAPH
+#undef NF_CHANGE_ENUM_SETTINGS
 
 typedef struct nf_change {
     nf_change_kind kind;
@@ -52,6 +41,8 @@ typedef struct nf_change {
 
 /* "grow", "insert_conv", ... (stable names: the run store keeps them). */
 const char *nf_change_name(nf_change_kind kind);
+/* Nonzero for the kinds drawn by odds and applied to the graph (grow .. pool_remove). */
+int nf_change_is_graph(nf_change_kind kind);
 /* The kind named name, or NF_CHANGE_COUNT. */
 nf_change_kind nf_change_parse(const char *name);
 

@@ -13,29 +13,18 @@ nf_variation nf_variation_defaults(void)
                       .batch_odds = 0.05, .min_batch = 16, .max_batch = 256, .crossover_odds = 0.1,
                       .head_crossover_odds = 0.05,
                       .plan_ms = 1000, .limits = nf_limits_defaults(), .space = nf_space_defaults()};
-    v.odds[NF_CHANGE_GROW] = 0.16;
-    v.odds[NF_CHANGE_SHRINK] = 0.16;
-    v.odds[NF_CHANGE_INSERT_CONV] = 0.12;
-    v.odds[NF_CHANGE_INSERT_DENSE] = 0.03;
-    v.odds[NF_CHANGE_REMOVE] = 0.07;
-    v.odds[NF_CHANGE_SKIP_ADD] = 0.08;
-    v.odds[NF_CHANGE_SKIP_CONCAT] = 0.06;
-    v.odds[NF_CHANGE_SKIP_REMOVE] = 0.04;
-    v.odds[NF_CHANGE_KERNEL] = 0.10;
-    v.odds[NF_CHANGE_ACTIVATION] = 0.06;
-    v.odds[NF_CHANGE_POOL_ADD] = 0.03;
-    v.odds[NF_CHANGE_POOL_REMOVE] = 0.03;
+#define DEFAULT_ODDS(id, num, name, phase, weight, apply) v.odds[num] = weight;
+    NF_GRAPH_CHANGES(DEFAULT_ODDS)
+#undef DEFAULT_ODDS
     return v;
 }
-
-static int is_graph_change(int k) { return k <= NF_CHANGE_POOL_REMOVE; }
 
 nf_status nf_variation_check(const nf_variation *v)
 {
     double total = 0;
     for (int k = 0; k < NF_CHANGE_COUNT; k++) {
         if (!(v->odds[k] >= 0)) return nf_fail(NF_ERR_ARG, "mutation odds of %s must not be negative", nf_change_name(k));
-        if (is_graph_change(k)) total += v->odds[k];
+        if (nf_change_is_graph(k)) total += v->odds[k];
     }
     if (!(total > 0)) return nf_fail(NF_ERR_ARG, "every graph mutation has odds 0");
     double p[] = {v->two_changes, v->three_changes, v->lr_odds, v->optimizer_odds, v->decay_odds, v->batch_odds,
@@ -164,7 +153,7 @@ static nf_status insert_layer(change_ctx *x, int dense)
     return NF_OK;
 }
 
-static nf_status remove_layer(change_ctx *x)
+static nf_status change_remove(change_ctx *x)
 {
     nf_graph *g = x->child->g;
     int i = pick(g, is_removable, 1, 1, x->rng);
@@ -206,7 +195,7 @@ static nf_status add_skip(change_ctx *x, nf_op op)
     return NF_OK;
 }
 
-static nf_status remove_skip(change_ctx *x)
+static nf_status change_skip_remove(change_ctx *x)
 {
     nf_graph *g = x->child->g;
     int j = pick(g, is_joint, 0, 0, x->rng);
@@ -242,7 +231,7 @@ static nf_status change_activation(change_ctx *x)
     return st;
 }
 
-static nf_status add_pool(change_ctx *x)
+static nf_status change_pool_add(change_ctx *x)
 {
     nf_graph *g = x->child->g;
     int i = pick(g, is_big_act, 0, 0, x->rng);
@@ -255,7 +244,7 @@ static nf_status add_pool(change_ctx *x)
     return st;
 }
 
-static nf_status remove_pool(change_ctx *x)
+static nf_status change_pool_remove(change_ctx *x)
 {
     nf_graph *g = x->child->g;
     int i = pick(g, is_pool, 0, 0, x->rng);
@@ -266,23 +255,26 @@ static nf_status remove_pool(change_ctx *x)
     return st;
 }
 
+static nf_status change_grow(change_ctx *x) { return resize(x, 1); }
+static nf_status change_shrink(change_ctx *x) { return resize(x, 0); }
+static nf_status change_insert_conv(change_ctx *x) { return insert_layer(x, 0); }
+static nf_status change_insert_dense(change_ctx *x) { return insert_layer(x, 1); }
+static nf_status change_skip_add(change_ctx *x) { return add_skip(x, NF_OP_ADD); }
+static nf_status change_skip_concat(change_ctx *x) { return add_skip(x, NF_OP_CONCAT); }
+
+/* The graph changes' rows of nas/change_kinds.h: when each runs and what does it. */
+typedef struct graph_change {
+    int phase;
+    nf_status (*apply)(change_ctx *x);
+} graph_change;
+
+#define GRAPH_ROW(id, num, name, when, weight, fn) [num] = {when, fn},
+static const graph_change graph_changes[NF_CHANGE_COUNT] = {NF_GRAPH_CHANGES(GRAPH_ROW)};
+#undef GRAPH_ROW
+
 static nf_status apply_graph_change(change_ctx *x, nf_change_kind kind)
 {
-    switch (kind) {
-    case NF_CHANGE_GROW: return resize(x, 1);
-    case NF_CHANGE_SHRINK: return resize(x, 0);
-    case NF_CHANGE_INSERT_CONV: return insert_layer(x, 0);
-    case NF_CHANGE_INSERT_DENSE: return insert_layer(x, 1);
-    case NF_CHANGE_REMOVE: return remove_layer(x);
-    case NF_CHANGE_SKIP_ADD: return add_skip(x, NF_OP_ADD);
-    case NF_CHANGE_SKIP_CONCAT: return add_skip(x, NF_OP_CONCAT);
-    case NF_CHANGE_SKIP_REMOVE: return remove_skip(x);
-    case NF_CHANGE_KERNEL: return change_kernel(x);
-    case NF_CHANGE_ACTIVATION: return change_activation(x);
-    case NF_CHANGE_POOL_ADD: return add_pool(x);
-    case NF_CHANGE_POOL_REMOVE: return remove_pool(x);
-    default: return NF_ERR_ARG;
-    }
+    return nf_change_is_graph(kind) ? graph_changes[kind].apply(x) : NF_ERR_ARG;
 }
 
 /* Applies one change on a copy; keeps it only if it succeeded and the
@@ -305,27 +297,25 @@ static int try_graph_change(change_ctx *x, nf_change_kind kind, nf_status *fatal
 
 /* ==== order and settings ================================================= */
 
-/* When a change runs: removals and shrinks, then changes of kind, growth,
- * new layers last. */
-static int phase_of(nf_change_kind k)
-{
-    switch (k) {
-    case NF_CHANGE_REMOVE: case NF_CHANGE_SHRINK: case NF_CHANGE_SKIP_REMOVE: case NF_CHANGE_POOL_REMOVE: return 0;
-    case NF_CHANGE_KERNEL: case NF_CHANGE_ACTIVATION: return 1;
-    case NF_CHANGE_GROW: case NF_CHANGE_SKIP_ADD: case NF_CHANGE_SKIP_CONCAT: case NF_CHANGE_POOL_ADD: return 2;
-    default: return 3;
-    }
-}
+/* When a change runs (nas/change_kinds.h: removals and shrinks, changes of
+ * kind, growth, new layers last). */
+static int phase_of(nf_change_kind k) { return graph_changes[k].phase; }
 
+/* A graph change drawn by its relative odds (the last graph kind when
+ * rounding leaves x past every bin). */
 static nf_change_kind draw_kind(const nf_variation *v, nf_rng *rng)
 {
     double total = 0;
-    for (int k = 0; is_graph_change(k); k++) total += v->odds[k];
+    for (int k = 0; k < NF_CHANGE_COUNT; k++)
+        if (nf_change_is_graph(k)) total += v->odds[k];
     double x = nf_rng_uniform(rng) * total;
-    int k = 0;
-    for (; is_graph_change(k + 1); k++)
+    int last = 0;
+    for (int k = 0; k < NF_CHANGE_COUNT; k++) {
+        if (!nf_change_is_graph(k)) continue;
+        last = k;
         if ((x -= v->odds[k]) < 0) break;
-    return (nf_change_kind)k;
+    }
+    return (nf_change_kind)last;
 }
 
 static int graph_change_count(const nf_variation *v, nf_rng *rng)
@@ -426,7 +416,7 @@ static nf_status attempt(const nf_variation *v, const nf_candidate *p1, const nf
     nf_change_kind kinds[3];
     int n = graph_change_count(v, rng);
     for (int k = 0; k < n; k++) kinds[k] = draw_kind(v, rng);
-    for (int phase = 0; phase < 4; phase++)
+    for (int phase = 0; phase < NF_PHASE_COUNT; phase++)
         for (int k = 0; k < n; k++) {
             nf_status fatal = NF_OK;
             if (phase_of(kinds[k]) == phase) try_graph_change(&x, kinds[k], &fatal);

@@ -507,6 +507,31 @@ static void test_candidate_bytes_round_trip(void **state)
     nf_search_destroy(s);
 }
 
+/* The names and numbers of the change kinds are what run files and
+ * serialised candidates store: written out here by hand, so renaming,
+ * renumbering or reordering a row of nas/change_kinds.h fails. New kinds
+ * are appended to this list. */
+static void test_change_kinds_keep_their_stored_names(void **state)
+{
+    (void)state;
+    static const char *const stored[] = {
+        "grow", "shrink", "insert_conv", "insert_dense", "remove", "skip_add", "skip_concat", "skip_remove",
+        "kernel", "activation", "pool_add", "pool_remove", "lr", "optimizer", "weight_decay", "batch",
+        "cross_settings", "cross_head"};
+    assert_int_equal(NF_CHANGE_COUNT, sizeof stored / sizeof stored[0]);
+    for (int k = 0; k < NF_CHANGE_COUNT; k++) {
+        assert_string_equal(nf_change_name((nf_change_kind)k), stored[k]);
+        assert_int_equal(nf_change_parse(stored[k]), k);
+        assert_int_equal(nf_change_is_graph((nf_change_kind)k), k <= 11); /* grow .. pool_remove */
+    }
+    assert_string_equal(nf_change_name(NF_CHANGE_COUNT), "unknown");
+    assert_int_equal(nf_change_parse("no_such_kind"), NF_CHANGE_COUNT);
+    /* Every graph change has default odds; the settings changes have none. */
+    nf_variation v = nf_variation_defaults();
+    for (int k = 0; k < NF_CHANGE_COUNT; k++)
+        assert_true(nf_change_is_graph((nf_change_kind)k) ? v.odds[k] > 0 : v.odds[k] == 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -523,6 +548,7 @@ int main(void)
         cmocka_unit_test(test_diverging_candidate_is_isolated),
         cmocka_unit_test(test_task_marks_divergence),
         cmocka_unit_test(test_candidate_bytes_round_trip),
+        cmocka_unit_test(test_change_kinds_keep_their_stored_names),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

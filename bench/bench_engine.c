@@ -195,7 +195,7 @@ typedef struct gemm_shape {
     int m, n, k;
 } gemm_shape;
 
-/* The reference CNN's im2col GEMMs at batch 64 (shared/PERF.md's table). */
+/* The reference CNN's im2col GEMMs at batch 64 (docs/performance.md). */
 static const gemm_shape shapes[] = {
     {"32x50176x9", 0, 0, 32, 50176, 9},
     {"32x50176x288", 0, 0, 32, 50176, 288},

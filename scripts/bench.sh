@@ -1,7 +1,7 @@
 #!/bin/sh
 # make bench: runs every benchmark binary in BUILD_DIR/bench/ and, where
 # Debian's python3-torch is installed, the PyTorch reference
-# (../shared/bench/torch_reference.py) on 1 and 2 threads, alternating with
+# (bench/torch_reference.py) on 1 and 2 threads, alternating with
 # the engine's runs so that both see the same load on a shared machine.
 # Prints every figure as `key: value`, then the engine/PyTorch ratios from
 # the best of each over the rounds.
@@ -19,8 +19,7 @@ ROUNDS=${NF_BENCH_ROUNDS:-2}
 TORCH_BATCHES=${NF_BENCH_TORCH_BATCHES:-200}
 MATCH_STEPS=${NF_BENCH_MATCH_STEPS:-300}
 ROOT=$(git rev-parse --show-toplevel 2>/dev/null || pwd)
-SHARED="$ROOT/../shared"
-TORCH_PY="$SHARED/bench/torch_reference.py"
+TORCH_PY="$ROOT/bench/torch_reference.py"
 PY=/usr/bin/python3   # Debian's interpreter has torch; another python3 on PATH may not
 ENGINE="$BUILD/bench/bench_engine"
 MATCH="$BUILD/bench/torch_match"
@@ -37,7 +36,6 @@ elif ! "$PY" -c "import torch" 2>/dev/null; then
   echo "note: $PY cannot import torch (apt-get install python3-torch): PyTorch comparison skipped"; have_torch=0
 fi
 DATA=/usr/share/datasets/fashion-mnist
-[ -f "$DATA/train-images-idx3-ubyte.gz" ] || DATA="$SHARED/bench"
 
 # Every other benchmark binary (bench_data, bench_plan, ...) once.
 for b in "$BUILD"/bench/*; do

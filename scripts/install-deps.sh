@@ -6,7 +6,7 @@
 # trains one candidate per OpenMP thread and sets OpenBLAS to one thread
 # inside that loop (openblas_set_num_threads), so the pthread build never
 # nests; it is faster than the OpenMP build on the small GEMMs of a CNN
-# (shared/PERF.md: 148 against 103 GFLOP/s at 128^3 on 2 threads).
+# (docs/performance.md: 148 against 103 GFLOP/s at 128^3 on 2 threads).
 set -e
 #
 # jansson: the architecture JSON (app/arch_json.c). protobuf-c-compiler and

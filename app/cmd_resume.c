@@ -68,6 +68,9 @@ static int configure(const resume_options *o, const nf_run_state *rs, nf_fit_con
     char source[1100];
     snprintf(source, sizeof source, "%s (run.config)", o->db);
     *cfg = nf_fit_config_defaults();
+    /* Every key is stored (nf_config_text); one missing was written before
+     * it existed, and must mean what that version did: no screen. */
+    cfg->search.screen_draws = 0;
     nf_status st = nf_config_parse(rs->config, source, cfg);
     if (!st && o->time) st = nf_config_set(cfg, "search.time", o->time, "--time");
     if (!st && o->threads) st = nf_config_set(cfg, "search.threads", o->threads, "--threads");

@@ -17,6 +17,7 @@ nf_fit_config nf_fit_config_defaults(void)
     snprintf(c.data, sizeof c.data, "fashion-mnist");
     c.search.population = 6;
     c.search.final_share = 0.5;
+    c.search.screen_draws = 27;
     c.search.final_epochs = 3;
     c.search.aug = (nf_augment){.shift = 2, .flip = 1};
     c.search.settings.optim.lr = 0.002f;
@@ -61,6 +62,8 @@ static const key_def keys[] = {
     K("search", "cull_share", T_DOUBLE, search.cull_share, 0, 0.9),
     K("search", "cull_val_images", T_INT, search.cull_val_images, 0, 1e8),
     K("search", "cull_margin", T_DOUBLE, search.cull_margin, 0, 1),
+    K("search", "screen_draws", T_INT, search.screen_draws, 0, 1024),
+    K("search", "screen_share", T_DOUBLE, search.screen_share, 0.01, 1),
     K("search", "halving_draws", T_INT, search.halving_draws, 2, 1024),
     K("search", "halving_eta", T_INT, search.halving_eta, 2, 1024),
     K("search", "arch", T_FILE, arch, 0, 0),

@@ -6,19 +6,41 @@
  * parent's by more than cull_margin stops there (culled), and its place's
  * thread time goes to the others. The learning rate follows one cosine
  * over the whole slice, so every score is taken at an annealed state and
- * a lower rate is not rewarded for looking better after one slice. */
+ * a lower rate is not rewarded for looking better after one slice.
+ *
+ * With screen_draws, generation 0 is a screen: that many random draws
+ * each train screen_share of a slice on one cosine (one rung of successive
+ * halving), scored on cull_val_images validation images, and the best
+ * `population` of them by fitness go on as the first population, all
+ * survivors; children follow from generation 1. A
+ * search then starts from the best of many draws rather than from as many
+ * draws as it has places. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nas/search_internal.h"
 
-static nf_status evolve_first(nf_search *s) { return nf_search_draw_population(s, s->cfg.population); }
+/* 1 while generation 0 screens the draws. */
+static int screening(const nf_search *s) { return s->generation == 0 && s->cfg.screen_draws > 0; }
+
+/* Images of each draw's training in the screen. */
+static int64_t screen_images(const nf_search *s)
+{
+    int64_t n = (int64_t)(s->cfg.screen_share * (double)s->cfg.slice_images);
+    return n > 0 ? n : 1;
+}
+
+static nf_status evolve_first(nf_search *s)
+{
+    return nf_search_draw_population(s, s->cfg.screen_draws ? s->cfg.screen_draws : s->cfg.population);
+}
 
 /* Images of a generation's first part, after which children are compared
  * with their parents; 0 without culling. */
 static int64_t first_part(const nf_search *s)
 {
+    if (screening(s)) return 0;
     int64_t first = (int64_t)(s->cfg.cull_share * (double)s->cfg.slice_images);
     return first > 0 && first < s->cfg.slice_images ? first : 0;
 }
@@ -83,8 +105,10 @@ static nf_status cull(nf_search *s, run_ctx *r, nf_job *jobs, int *n, double *ea
 static nf_status evolve_train(nf_search *s, run_ctx *r)
 {
     const nf_search_config *c = &s->cfg;
-    int64_t slice = c->slice_images, start = (int64_t)s->generation * slice;
+    int64_t slice = screening(s) ? screen_images(s) : c->slice_images, start = (int64_t)s->generation * c->slice_images;
     int64_t first = first_part(s);
+    /* A comparison (after the first part, or in the screen) is scored on cull_val_images. */
+    int compared = first > 0 || screening(s) ? c->cull_val_images : 0;
     nf_job *jobs = malloc((size_t)s->n_pop * sizeof *jobs);
     double *earlier = malloc((size_t)s->n_pop * sizeof *earlier);
     if (!jobs || !earlier) {
@@ -95,7 +119,7 @@ static nf_status evolve_train(nf_search *s, run_ctx *r)
     int n = 0;
     for (int i = 0; i < s->n_pop; i++)
         if (needs_training(s, s->pop[i])) {
-            jobs[n] = nf_search_job(s, s->pop[i], start, first > 0 ? first : slice, 0, slice, first > 0 ? c->cull_val_images : 0);
+            jobs[n] = nf_search_job(s, s->pop[i], start, first > 0 ? first : slice, 0, slice, compared);
             if (first > 0) jobs[n].p.refresh_images /= 2; /* a comparison, not the generation's score */
             n++;
         }
@@ -154,13 +178,15 @@ static nf_status make_child(nf_search *s, nf_candidate **parents, int n_parents,
 }
 
 /* The survivors: the best `elite` of the alive (sorted by fitness first),
- * or the youngest for aging; returned by fitness in survivors[]. */
+ * or the youngest for aging; after the screen, the best `population`.
+ * Returned by fitness in survivors[]. */
 static int survivors_of(const nf_search *s, nf_candidate **sorted, nf_candidate **survivors)
 {
     int n_alive = 0;
     while (n_alive < s->n_pop && nf_search_alive(s, sorted[n_alive])) n_alive++;
-    int keep = s->cfg.elite < n_alive ? s->cfg.elite : n_alive;
-    if (s->cfg.strategy != NF_STRATEGY_AGING) {
+    int want = screening(s) ? s->cfg.population : s->cfg.elite;
+    int keep = want < n_alive ? want : n_alive;
+    if (s->cfg.strategy != NF_STRATEGY_AGING || screening(s)) {
         memcpy(survivors, sorted, (size_t)keep * sizeof *survivors);
         return keep;
     }
@@ -209,6 +235,7 @@ static nf_status evolve_next(nf_search *s, nf_candidate **sorted)
 
 static int64_t evolve_images_of(const nf_search *s, const nf_candidate *c)
 {
+    if (screening(s)) return screen_images(s);
     return c->state == NF_CAND_CULLED && first_part(s) ? first_part(s) : s->cfg.slice_images;
 }
 
@@ -218,5 +245,13 @@ static int evolve_done(const nf_search *s)
     return 0;
 }
 
+/* After the screen, a generation of `population` on full slices. */
+static double evolve_next_seconds(const nf_search *s, double seconds)
+{
+    if (!screening(s)) return seconds;
+    const nf_search_config *c = &s->cfg;
+    return seconds * (double)c->population * (double)c->slice_images / ((double)s->n_pop * (double)screen_images(s));
+}
+
 const nf_strategy_ops nf_strategy_evolution = {"evolution", evolve_first, evolve_train, evolve_next, evolve_done,
-                                               evolve_images_of, NULL};
+                                               evolve_images_of, evolve_next_seconds};

@@ -69,7 +69,7 @@ static nf_search_config tiny_config(uint64_t seed)
 
 /* ==== a history of the run, through the hooks ============================ */
 
-typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; int state; } record;
+typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; int state; int64_t images; } record;
 
 typedef struct history {
     record r[256];
@@ -85,7 +85,7 @@ static nf_status on_trained(void *user, const nf_search *s, const nf_candidate *
     history *h = user;
     record *r = &h->r[h->n++];
     *r = (record){c->id, c->parent[0], c->born, s->generation, c->n_changes, c->fitness, "", (int64_t)c->g->n_param,
-                  (int)c->state};
+                  (int)c->state, c->images};
     nf_arch_brief(c->g, r->arch, sizeof r->arch);
     if (nf_limits_check(h->limits, c->g, c->set.batch)) h->over_limits++;
     return NF_OK;
@@ -242,6 +242,50 @@ static void test_random_search_halves(void **state)
     assert_int_equal(s->best->id, best);
     assert_int_equal(s->best->images, 3 * c.slice_images);
     nf_search_destroy(s);
+}
+
+/* Evolution's screen: generation 0 trains 8 draws on half a slice each;
+ * the best 4 of them by fitness are generation 1, all survivors (no child
+ * yet), and children come from generation 2 on. */
+static void test_screen_keeps_the_best_draws(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(41);
+    c.screen_draws = 8;
+    c.screen_share = 0.5;
+    c.generations = 3;
+    history h;
+    run(f, &c, &h, NULL);
+    int screened = 0, gen1 = 0, children = 0;
+    for (int i = 0; i < h.n; i++) {
+        const record *r = &h.r[i];
+        if (r->gen == 0) {
+            screened++;
+            assert_true(r->id < 8 && r->parent == -1);
+            assert_int_equal(r->images, c.slice_images / 2);
+            int better = 0, promoted = 0;
+            for (int j = 0; j < h.n; j++) {
+                const record *o = &h.r[j];
+                if (o->gen == 0 && j != i && o->state == NF_CAND_TRAINED &&
+                    (o->fitness > r->fitness || (o->fitness == r->fitness && o->id < r->id)))
+                    better++;
+                promoted |= o->gen == 1 && o->id == r->id;
+            }
+            assert_int_equal(promoted, r->state == NF_CAND_TRAINED && better < c.population);
+        }
+        if (r->gen == 1) {
+            gen1++;
+            assert_true(r->id < 8 && r->born == 0);
+            assert_int_equal(r->images, c.slice_images / 2 + c.slice_images);
+        }
+        if (r->gen == 2 && r->born == 2) {
+            children++;
+            assert_true(r->parent >= 0 && r->parent < 8);
+        }
+    }
+    assert_int_equal(screened, 8);
+    assert_int_equal(gen1, c.population);
+    assert_int_equal(children, c.population - c.elite);
 }
 
 /* The fixed baseline: one architecture, no search, the final phase only. */
@@ -541,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_aging_keeps_the_youngest),
         cmocka_unit_test(test_random_search_halves),
         cmocka_unit_test(test_fixed_trains_one_architecture),
+        cmocka_unit_test(test_screen_keeps_the_best_draws),
         cmocka_unit_test(test_culling_keeps_every_child_that_beats_its_parent),
         cmocka_unit_test(test_final_phase_ends_within_the_budget),
         cmocka_unit_test(test_candidates_stay_within_the_limits),

@@ -68,7 +68,7 @@ static nf_fit_config tiny_config(void)
 {
     nf_fit_config fc = nf_fit_config_defaults();
     nf_search_config *c = &fc.search;
-    c->population = 4; c->elite = 1; c->tournament = 2; c->generations = 4;
+    c->population = 4; c->elite = 1; c->tournament = 2; c->generations = 4; c->screen_draws = 0;
     c->slice_images = 256; c->final_epochs = 0.2; c->threads = 1; c->seed = 3; c->time_budget = 0;
     c->aug = (nf_augment){0};
     c->settings.batch = 32; c->settings.optim.lr = 3e-3f; c->task.refresh_images = 128;
@@ -312,6 +312,19 @@ static void test_baselines_resume_exactly(void **state)
     assert_true(every_commit_equals_straight(*state, fc, "fixed") >= 3);
 }
 
+/* Evolution with a screen (8 draws, the best 4 go on) resumes exactly,
+ * stopped inside the screen too. */
+static void test_screened_evolution_resumes_exactly(void **state)
+{
+    nf_fit_config fc = tiny_config();
+    fc.search.screen_draws = 8;
+    fc.search.screen_share = 0.5;
+    fc.search.generations = 3;
+    /* 1 population + 8 + 4 + 4 trainings + 3 generations + final + result,
+     * less the last session, which finishes */
+    assert_true(every_commit_equals_straight(*state, fc, "screened") >= 21);
+}
+
 /* Stopped at a few random commits (several per session), the same. */
 static void test_resume_at_random_points_is_exact(void **state)
 {
@@ -455,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_round_trip_is_bit_exact),
         cmocka_unit_test(test_resume_after_every_commit_is_exact),
         cmocka_unit_test(test_baselines_resume_exactly),
+        cmocka_unit_test(test_screened_evolution_resumes_exactly),
         cmocka_unit_test(test_resume_at_random_points_is_exact),
         cmocka_unit_test(test_second_writer_is_refused),
         cmocka_unit_test(test_bad_files_are_refused_naming_them),

@@ -6,13 +6,14 @@
 #
 # ARM is a search.strategy (elitism, aging, random, fixed). Each run writes
 # DIR/ARM-sSEED-TIME.sqlite and .log; a finished one (.done) is skipped, so
-# the same command continues an interrupted list. The binary is copied
-# first, so rebuilding while the runs go on does not change them.
+# the same command continues an interrupted list. The binary ($NASFIT,
+# default build/nasfit) is copied first, so rebuilding while the runs go
+# on does not change them.
 set -e
 [ $# -ge 2 ] || { echo "usage: scripts/quality.sh DIR ARM:SEED:TIME ..." >&2; exit 1; }
 dir=$1; shift
 mkdir -p "$dir"
-cp build/nasfit "$dir/nasfit"
+cp "${NASFIT:-build/nasfit}" "$dir/nasfit"
 git rev-parse --short HEAD > "$dir/COMMIT" 2>/dev/null || true
 for spec in "$@"; do
   arm=${spec%%:*}; rest=${spec#*:}; seed=${rest%%:*}; time=${rest#*:}

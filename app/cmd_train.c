@@ -1,5 +1,5 @@
 /* nasfit train: trains the reference CNN (the network of
- * shared/bench/torch_reference.py), or an architecture from a JSON file
+ * bench/torch_reference.py), or an architecture from a JSON file
  * (--arch, from scratch), on a data set and reports, per epoch, the mean
  * training loss and the test accuracy; --save writes the trained network
  * as a model file (.nfm). Until the search exists, this is what `make run`

@@ -26,7 +26,7 @@ struct nf_exec {
 
 /* Threads one op call may use: the engine parallelises itself over slices
  * of the batch (OpenMP), never inside a parallel region, and calls BLAS
- * serially (one level of parallelism at a time; shared/PERF.md).
+ * serially (one level of parallelism at a time; docs/performance.md).
  * Each op opens its own parallel region (nine in five op files). Measured
  * (issue 14, 2 shared cores): an empty 2-thread region costs 20-44 us, a
  * reference-CNN training step at batch 64 opens at most 28 and takes

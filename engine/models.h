@@ -1,5 +1,5 @@
 /* Ready-made graphs: the reference CNN that the PyTorch comparison uses
- * (shared/bench/torch_reference.py). */
+ * (bench/torch_reference.py). */
 #ifndef NF_MODELS_H
 #define NF_MODELS_H
 

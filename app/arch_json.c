@@ -4,6 +4,7 @@
 #include "app/arch_json.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,27 +38,23 @@ static double short_real(float f)
 
 static int put(json_t *o, const char *key, json_t *value) { return json_object_set_new(o, key, value); }
 
+static json_t *attr_json(const nf_attr *a, const nf_attr_desc *d)
+{
+    double x = nf_attr_get(a, d);
+    switch (d->type) {
+    case NF_ATTR_BOOL: return json_boolean(x != 0);
+    case NF_ATTR_REAL: return json_real(short_real((float)x));
+    case NF_ATTR_ACT: return json_string(nf_act_name((nf_act)x));
+    default: return json_integer((json_int_t)x);
+    }
+}
+
+/* The op's own attributes, as its table entry lists them. */
 static int put_attributes(json_t *o, const nf_vertex *v)
 {
     int bad = 0;
-    switch (v->op) {
-    case NF_OP_CONV2D:
-        bad |= put(o, "kernel", json_integer(v->attr.kernel));
-        bad |= put(o, "stride", json_integer(v->attr.stride));
-        /* fall through */
-    case NF_OP_DENSE: bad |= put(o, "bias", json_boolean(v->attr.bias)); break;
-    case NF_OP_ACT:
-        bad |= put(o, "activation", json_string(nf_act_name(v->attr.act)));
-        if (v->attr.act == NF_ACT_LEAKY_RELU || v->attr.act == NF_ACT_ELU)
-            bad |= put(o, "alpha", json_real(short_real(v->attr.alpha)));
-        break;
-    case NF_OP_DROPOUT: bad |= put(o, "rate", json_real(short_real(v->attr.rate))); break;
-    case NF_OP_BATCHNORM:
-        bad |= put(o, "momentum", json_real(short_real(v->attr.momentum)));
-        bad |= put(o, "eps", json_real(short_real(v->attr.eps)));
-        break;
-    default: break;
-    }
+    for (const nf_attr_desc *d = nf_op_def_of(v->op)->attrs; d->key; d++)
+        if (!d->applies || d->applies(&v->attr)) bad |= put(o, d->key, attr_json(&v->attr, d));
     return bad;
 }
 
@@ -164,32 +161,17 @@ static nf_status get_int(const reader *r, json_t *o, const char *where, const ch
     return NF_OK;
 }
 
-/* A number member in [min, max]; a missing one keeps *out. */
-static nf_status get_float(const reader *r, json_t *o, const char *where, const char *key, double min,
-                           double max, float *out)
+/* Rejects keys outside the common ones and the op's own. */
+static nf_status check_keys(const reader *r, json_t *o, const char *where, const nf_attr_desc *attrs)
 {
-    json_t *x = json_object_get(o, key);
-    if (!x) return NF_OK;
-    double d = json_number_value(x);
-    if (!json_is_number(x) || !(d >= min && d <= max))
-        return nf_fail(NF_ERR_FORMAT, "%s: %s: \"%s\" must be a number from %g to %g", r->source, where, key, min,
-                       max);
-    *out = (float)d;
-    return NF_OK;
-}
-
-/* Rejects keys outside the common ones and the op's own (allowed: a
- * space-separated list). */
-static nf_status check_keys(const reader *r, json_t *o, const char *where, const char *allowed)
-{
-    static const char common[] = " id op inputs nout h w parameters ";
+    static const char *const common[] = {"id", "op", "inputs", "nout", "h", "w", "parameters"};
     const char *key;
     json_t *value;
     json_object_foreach(o, key, value) {
-        char pad[64];
-        snprintf(pad, sizeof pad, " %s ", key);
-        if (strlen(key) < 50 && (strstr(common, pad) || strstr(allowed, pad))) continue;
-        return nf_fail(NF_ERR_FORMAT, "%s: %s: unknown key \"%s\"", r->source, where, key);
+        int known = 0;
+        for (size_t k = 0; k < sizeof common / sizeof *common; k++) known |= !strcmp(key, common[k]);
+        for (const nf_attr_desc *d = attrs; d->key; d++) known |= !strcmp(key, d->key);
+        if (!known) return nf_fail(NF_ERR_FORMAT, "%s: %s: unknown key \"%.50s\"", r->source, where, key);
     }
     return NF_OK;
 }
@@ -198,60 +180,61 @@ static nf_status parse_op(const reader *r, json_t *o, const char *where, nf_op *
 {
     const char *name = json_string_value(json_object_get(o, "op"));
     if (!name) return nf_fail(NF_ERR_FORMAT, "%s: %s: \"op\" is missing or not a string", r->source, where);
-    for (int k = 0; k < NF_OP_COUNT; k++)
+    char known[256] = "";
+    for (int k = 0; k < NF_OP_COUNT; k++) {
         if (!strcmp(name, nf_op_name((nf_op)k))) { *op = (nf_op)k; return NF_OK; }
-    return nf_fail(NF_ERR_FORMAT, "%s: %s: unknown op \"%.40s\" (conv2d, dense, batchnorm, act, maxpool, avgpool, "
-                   "gap, dropout, concat, add)", r->source, where, name);
+        if (k != NF_OP_INPUT) snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s", known[0] ? ", " : "", nf_op_name((nf_op)k));
+    }
+    return nf_fail(NF_ERR_FORMAT, "%s: %s: unknown op \"%.40s\" (%s)", r->source, where, name, known);
 }
 
-static nf_status parse_activation(const reader *r, json_t *o, const char *where, nf_attr *a)
+static nf_status parse_activation(const reader *r, json_t *x, const char *where, const nf_attr_desc *d, double *out)
 {
-    const char *name = json_string_value(json_object_get(o, "activation"));
-    if (!name) return nf_fail(NF_ERR_FORMAT, "%s: %s: \"activation\" is missing or not a string", r->source, where);
-    for (int k = 0; k < NF_ACT_COUNT; k++)
-        if (!strcmp(name, nf_act_name((nf_act)k))) {
-            a->act = (nf_act)k;
-            a->alpha = k == NF_ACT_ELU ? 1.0f : 0.01f;
-            return get_float(r, o, where, "alpha", 0, 100, &a->alpha);
-        }
+    const char *name = json_string_value(x);
+    for (int k = 0; name && k < NF_ACT_COUNT; k++)
+        if (!strcmp(name, nf_act_name((nf_act)k))) { *out = k; return NF_OK; }
+    if (!name) return nf_fail(NF_ERR_FORMAT, "%s: %s: \"%s\" is not a string", r->source, where, d->key);
     return nf_fail(NF_ERR_FORMAT, "%s: %s: unknown activation \"%.40s\" (identity, relu, leaky_relu, elu, selu, "
                    "sigmoid, tanh)", r->source, where, name);
 }
 
-/* The op's own attributes, over the defaults. */
+/* One attribute's value, checked against its range. */
+static nf_status parse_value(const reader *r, json_t *x, const char *where, const nf_attr_desc *d, double *out)
+{
+    switch (d->type) {
+    case NF_ATTR_ACT: return parse_activation(r, x, where, d, out);
+    case NF_ATTR_BOOL:
+        if (!json_is_boolean(x)) return nf_fail(NF_ERR_FORMAT, "%s: %s: \"%s\" must be true or false", r->source, where, d->key);
+        *out = json_is_true(x);
+        return NF_OK;
+    case NF_ATTR_INT:
+        if (!json_is_integer(x) || json_integer_value(x) < d->min || json_integer_value(x) > d->max)
+            return nf_fail(NF_ERR_FORMAT, "%s: %s: \"%s\" must be an integer from %g to %g", r->source, where, d->key,
+                           d->min, d->max);
+        *out = (double)json_integer_value(x);
+        return NF_OK;
+    default:
+        *out = json_number_value(x);
+        if (!json_is_number(x) || !(*out >= d->min && *out <= d->max))
+            return nf_fail(NF_ERR_FORMAT, "%s: %s: \"%s\" must be a number from %g to %g", r->source, where, d->key,
+                           d->min, d->max);
+        return NF_OK;
+    }
+}
+
+/* The op's own attributes, as its table entry lists them, over the defaults. */
 static nf_status parse_attr(const reader *r, json_t *o, const char *where, nf_op op, nf_attr *a)
 {
-    nf_status st = NF_OK;
-    json_t *bias = json_object_get(o, "bias");
-    switch (op) {
-    case NF_OP_CONV2D:
-        if ((st = check_keys(r, o, where, " kernel stride bias ")) ||
-            (st = get_int(r, o, where, "kernel", 1, 7, 0, &a->kernel)) ||
-            (st = get_int(r, o, where, "stride", 1, 2, 1, &a->stride)))
-            return st;
-        /* fall through */
-    case NF_OP_DENSE:
-        if (op == NF_OP_DENSE && (st = check_keys(r, o, where, " bias "))) return st;
-        if (bias && !json_is_boolean(bias))
-            return nf_fail(NF_ERR_FORMAT, "%s: %s: \"bias\" must be true or false", r->source, where);
-        a->bias = bias ? json_is_true(bias) : 0;
-        return NF_OK;
-    case NF_OP_ACT:
-        if ((st = check_keys(r, o, where, " activation alpha "))) return st;
-        return parse_activation(r, o, where, a);
-    case NF_OP_DROPOUT:
-        a->rate = 0.5f;
-        if ((st = check_keys(r, o, where, " rate ")) || (st = get_float(r, o, where, "rate", 0, 0.99, &a->rate)))
-            return st;
-        return NF_OK;
-    case NF_OP_BATCHNORM:
-        if ((st = check_keys(r, o, where, " momentum eps ")) ||
-            (st = get_float(r, o, where, "momentum", 0, 1, &a->momentum)) ||
-            (st = get_float(r, o, where, "eps", 1e-12, 1, &a->eps)))
-            return st;
-        return NF_OK;
-    default: return check_keys(r, o, where, " ");
+    const nf_attr_desc *attrs = nf_op_def_of(op)->attrs;
+    nf_status st = check_keys(r, o, where, attrs);
+    for (const nf_attr_desc *d = attrs; d->key && !st; d++) {
+        json_t *x = json_object_get(o, d->key);
+        double value = d->fallback;
+        if (!x && d->required) return nf_fail(NF_ERR_FORMAT, "%s: %s: \"%s\" is missing", r->source, where, d->key);
+        if (x) st = parse_value(r, x, where, d, &value);
+        if (!st && !isnan(value)) nf_attr_set(a, d, value);
     }
+    return st;
 }
 
 /* Producer ids into indices of vertices already read. */
@@ -318,7 +301,7 @@ static nf_status parse_input(reader *r, json_t *root)
     int id = 0, nout = c;
     nf_op op = NF_OP_INPUT;
     if (!json_is_object(v0)) return nf_fail(NF_ERR_FORMAT, "%s: \"vertices\" is missing, empty or not a list of objects", r->source);
-    if ((st = parse_op(r, v0, "vertex 0", &op)) || (st = check_keys(r, v0, "vertex 0", " ")) ||
+    if ((st = parse_op(r, v0, "vertex 0", &op)) || (st = check_keys(r, v0, "vertex 0", nf_op_no_attrs)) ||
         (st = get_int(r, v0, "vertex 0", "id", 0, 1 << 30, 0, &id)) ||
         (st = get_int(r, v0, "vertex 0", "nout", 1, 4096, 1, &nout)))
         return st;

@@ -40,15 +40,22 @@ static nf_status candidate_row(void *user, const nf_query_cand_row *c)
     return s->json ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
 }
 
+/* The op's attributes as its table entry lists them: "kernel 3, stride 1,
+ * bias"; an activation by its name; a flag by its key when set. */
 static void settings_of(const nf_vertex *v, char *buf, size_t cap)
 {
+    size_t at = 0;
     buf[0] = 0;
-    switch (v->op) {
-    case NF_OP_CONV2D: snprintf(buf, cap, "kernel %d, stride %d%s", v->attr.kernel, v->attr.stride, v->attr.bias ? ", bias" : ""); break;
-    case NF_OP_DENSE: snprintf(buf, cap, "%s", v->attr.bias ? "bias" : ""); break;
-    case NF_OP_ACT: snprintf(buf, cap, "%s", nf_act_name(v->attr.act)); break;
-    case NF_OP_DROPOUT: snprintf(buf, cap, "rate %g", (double)v->attr.rate); break;
-    default: break;
+    for (const nf_attr_desc *d = nf_op_def_of(v->op)->attrs; d->key && at < cap; d++) {
+        if (d->applies && !d->applies(&v->attr)) continue;
+        double x = nf_attr_get(&v->attr, d);
+        if (d->type == NF_ATTR_BOOL && !x) continue;
+        const char *sep = at ? ", " : "";
+        int n = d->type == NF_ATTR_ACT    ? snprintf(buf + at, cap - at, "%s%s", sep, nf_act_name((nf_act)x))
+                : d->type == NF_ATTR_BOOL ? snprintf(buf + at, cap - at, "%s%s", sep, d->key)
+                                          : snprintf(buf + at, cap - at, "%s%s %g", sep, d->key, x);
+        if (n < 0) break;
+        at += (size_t)n;
     }
 }
 

@@ -1,3 +1,4 @@
+#include "engine/op.h"
 #include "app/fit_report.h"
 
 #include <stdio.h>
@@ -42,7 +43,7 @@ nf_status nf_fit_report_generation(void *user, const nf_search *s, const nf_gen_
     if (r->quiet) return NF_OK;
     char arch[160] = "", elapsed[32], eta[48] = "";
     const nf_candidate *best = s->best;
-    if (best) nf_arch_brief(best->g, arch, sizeof arch);
+    if (best) nf_graph_brief(best->g, arch, sizeof arch);
     double used = nf_search_elapsed(s);
     clock_text(used, elapsed, sizeof elapsed);
     if (s->cfg.time_budget > 0) {
@@ -75,7 +76,7 @@ nf_status nf_fit_report_finished(void *user, const nf_search *s, const nf_result
     end_progress(r);
     const nf_candidate *w = res->winner;
     char arch[256], elapsed[32];
-    nf_arch_brief(w->g, arch, sizeof arch);
+    nf_graph_brief(w->g, arch, sizeof arch);
     clock_text(nf_search_elapsed(s), elapsed, sizeof elapsed);
     nf_cost cost = nf_cost_of(w->g);
     printf("winner: candidate %lld (born in generation %d), %lld parameters, %.1f MFLOPs per image, %s lr %.3g batch %d\n",

@@ -267,35 +267,57 @@ static void emit_pool(builder *b, const char *op, const char *x, const char *y)
     if (!strcmp(op, "AveragePool")) attr_int(b, n, "count_include_pad", 0);
 }
 
+/* concat and add: Concat on channels; Add is binary, Sum takes any number. */
+static void emit_join(builder *b, const nf_vertex *v, const char *x, const char *y)
+{
+    (void)x;
+    const char **in = arena_alloc(&b->a, (size_t)v->n_inputs * sizeof *in);
+    if (!in) return;
+    for (int k = 0; k < v->n_inputs; k++) in[k] = b->out[v->inputs[k]];
+    const char *op = v->op == NF_OP_CONCAT ? "Concat" : v->n_inputs == 2 ? "Add" : "Sum";
+    Onnx__NodeProto *n = node(b, op, y, v->n_inputs, in);
+    if (v->op == NF_OP_CONCAT) attr_int(b, n, "axis", 1);
+}
+
+static void emit_conv2d(builder *b, const nf_vertex *v, const char *x, const char *y) { emit_conv(b, v, x, y, v->attr.kernel, v->attr.stride); }
+static void emit_linear(builder *b, const nf_vertex *v, const char *x, const char *y)
+{
+    const nf_vertex *src = &b->g->v[v->inputs[0]];
+    emit_dense(b, v, src->h, src->w, x, y);
+}
+static void emit_maxpool(builder *b, const nf_vertex *v, const char *x, const char *y) { (void)v; emit_pool(b, "MaxPool", x, y); }
+static void emit_avgpool(builder *b, const nf_vertex *v, const char *x, const char *y) { (void)v; emit_pool(b, "AveragePool", x, y); }
+static void emit_gap(builder *b, const nf_vertex *v, const char *x, const char *y) { (void)v; node1(b, "GlobalAveragePool", y, x); }
+
+/* Dropout does nothing at inference: its output is its input's name. */
+static void emit_dropout(builder *b, const nf_vertex *v, const char *x, const char *y)
+{
+    (void)y;
+    b->out[v - b->g->v] = x;
+}
+
+/* The nodes of each op, by op; the input is the graph's input, not a node. */
+typedef void (*emitter)(builder *b, const nf_vertex *v, const char *x, const char *y);
+static const emitter emitters[NF_OP_COUNT] = {
+    [NF_OP_CONV2D] = emit_conv2d,   [NF_OP_DENSE] = emit_linear,     [NF_OP_BATCHNORM] = emit_batchnorm,
+    [NF_OP_ACT] = emit_act,         [NF_OP_MAXPOOL] = emit_maxpool,  [NF_OP_AVGPOOL] = emit_avgpool,
+    [NF_OP_GAP] = emit_gap,         [NF_OP_DROPOUT] = emit_dropout,  [NF_OP_CONCAT] = emit_join,
+    [NF_OP_ADD] = emit_join,
+};
+
+nf_status nf_onnx_check(void)
+{
+    for (int op = NF_OP_INPUT + 1; op < NF_OP_COUNT; op++)
+        if (!emitters[op]) return nf_fail(NF_ERR_ARG, "ONNX export has no emitter for op %s", nf_op_name((nf_op)op));
+    return NF_OK;
+}
+
 static void emit_vertex(builder *b, int i)
 {
-    const nf_graph *g = b->g;
-    const nf_vertex *v = &g->v[i];
-    const char *x = b->out[v->inputs[0]], *y = arena_printf(&b->a, "v%d", v->id);
-    const nf_vertex *src = &g->v[v->inputs[0]];
+    const nf_vertex *v = &b->g->v[i];
+    const char *y = arena_printf(&b->a, "v%d", v->id);
     b->out[i] = y;
-    switch (v->op) {
-    case NF_OP_CONV2D: emit_conv(b, v, x, y, v->attr.kernel, v->attr.stride); break;
-    case NF_OP_DENSE: emit_dense(b, v, src->h, src->w, x, y); break;
-    case NF_OP_BATCHNORM: emit_batchnorm(b, v, x, y); break;
-    case NF_OP_ACT: emit_act(b, v, x, y); break;
-    case NF_OP_MAXPOOL: emit_pool(b, "MaxPool", x, y); break;
-    case NF_OP_AVGPOOL: emit_pool(b, "AveragePool", x, y); break;
-    case NF_OP_GAP: node1(b, "GlobalAveragePool", y, x); break;
-    case NF_OP_DROPOUT: b->out[i] = x; break; /* nothing at inference */
-    case NF_OP_CONCAT:
-    case NF_OP_ADD: {
-        const char **in = arena_alloc(&b->a, (size_t)v->n_inputs * sizeof *in);
-        if (!in) return;
-        for (int k = 0; k < v->n_inputs; k++) in[k] = b->out[v->inputs[k]];
-        /* Add is binary; Sum takes any number of inputs */
-        const char *op = v->op == NF_OP_CONCAT ? "Concat" : v->n_inputs == 2 ? "Add" : "Sum";
-        Onnx__NodeProto *n = node(b, op, y, v->n_inputs, in);
-        if (v->op == NF_OP_CONCAT) attr_int(b, n, "axis", 1);
-        break;
-    }
-    default: b->a.failed = 1; break;
-    }
+    emitters[v->op](b, v, b->out[v->inputs[0]], y);
 }
 
 /* ==== the graph around the vertices ====================================== */
@@ -452,8 +474,8 @@ nf_status nf_onnx_encode(const nf_graph *g, const nf_ds_norm *norm, char *const 
     *buf = NULL;
     *len = 0;
     char *arch = NULL;
-    nf_status st = check_args(g, norm, n_classes);
-    if (st || (st = nf_arch_to_json(g, &arch))) return st;
+    nf_status st = nf_onnx_check();
+    if (st || (st = check_args(g, norm, n_classes)) || (st = nf_arch_to_json(g, &arch))) return st;
     builder b = {.g = g, .cap_nodes = 4 * (size_t)g->n + 8, .cap_inits = 5 * (size_t)g->n + 4};
     b.nodes = arena_alloc(&b.a, b.cap_nodes * sizeof *b.nodes);
     b.inits = arena_alloc(&b.a, b.cap_inits * sizeof *b.inits);

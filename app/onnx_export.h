@@ -25,6 +25,10 @@
 nf_status nf_onnx_encode(const nf_graph *g, const nf_ds_norm *norm, char *const *class_names, int n_classes,
                          unsigned char **buf, size_t *len);
 
+/* NF_ERR_ARG naming the first op (other than the input) without an ONNX
+ * emitter: a new op fails this check (tests/test_onnx*.c) until it has one. */
+nf_status nf_onnx_check(void);
+
 /* nf_onnx_encode, written to path. NF_ERR_IO naming the file. */
 nf_status nf_model_export_onnx(const nf_graph *g, const nf_ds_norm *norm, char *const *class_names, int n_classes,
                                const char *path);

@@ -1,3 +1,4 @@
+#include "engine/op.h"
 #include "app/run_store.h"
 
 #include <math.h>
@@ -502,7 +503,7 @@ static nf_status put_candidate(nf_store *db, const nf_candidate *c)
     char *json = NULL, brief[160];
     nf_status st = nf_arch_to_json(c->g, &json);
     if (st) return st;
-    nf_arch_brief(c->g, brief, sizeof brief);
+    nf_graph_brief(c->g, brief, sizeof brief);
     nf_cost cost = nf_cost_of(c->g);
     const nf_val v[] = {nf_int(c->id), nf_int(c->born), nf_id(c->parent[0]), nf_id(c->parent[1]), nf_text(json),
                         nf_text(brief), nf_int(cost.params), nf_real(cost.flops), nf_text(nf_optim_name(c->set.optim.kind)),

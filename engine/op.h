@@ -8,6 +8,7 @@
 #ifndef NF_OP_H
 #define NF_OP_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "engine/graph.h"
@@ -76,6 +77,35 @@ typedef struct nf_conv_tuning {
 
 extern nf_conv_tuning nf_conv_tuning_now;
 
+/* One attribute of an op as files store and people read it: the
+ * architecture JSON writes and reads it through this, `show` prints it. */
+typedef enum nf_attr_type {
+    NF_ATTR_INT,   /* an int field */
+    NF_ATTR_BOOL,  /* an int field, 0 or 1; true/false in JSON */
+    NF_ATTR_REAL,  /* a float field */
+    NF_ATTR_ACT    /* the nf_act field, by name; it also sets alpha to the function's default */
+} nf_attr_type;
+
+typedef struct nf_attr_desc {
+    const char *key;     /* as in JSON; NULL ends an op's list */
+    nf_attr_type type;
+    size_t offset;       /* of the field in nf_attr */
+    double min, max;     /* the accepted values (numbers) */
+    int required;        /* a file must give it; otherwise an absent one keeps its default */
+    double fallback;     /* the default when absent, over nf_attr_default's (NF_ATTR_KEEP: nf_attr_default's) */
+    /* Whether it means anything for these attributes (alpha: leaky relu and elu only); NULL: always. */
+    int (*applies)(const nf_attr *a);
+} nf_attr_desc;
+
+#define NF_ATTR_KEEP NAN
+#define NF_ATTR(key, type, field, lo, hi, required, fallback, applies) \
+    {key, type, offsetof(nf_attr, field), lo, hi, required, fallback, applies}
+
+/* The attribute's value as a double (its name's index for NF_ATTR_ACT). */
+double nf_attr_get(const nf_attr *a, const nf_attr_desc *d);
+/* Sets it from a double (checked against the range by the caller). */
+void nf_attr_set(nf_attr *a, const nf_attr_desc *d, double value);
+
 typedef struct nf_op_def {
     const char *name;  /* "conv2d", as in JSON and messages */
     nf_kind kind;
@@ -98,14 +128,36 @@ typedef struct nf_op_def {
      * number of blocks written (<= NF_MAX_BLOCKS). */
     int (*param_blocks)(const nf_vertex *v, nf_block *blocks);
     int (*state_blocks)(const nf_vertex *v, nf_block *blocks);
+    /* Its attributes (a list ended by a NULL key; nf_op_no_attrs when it
+     * has none), in the order files write them. */
+    const nf_attr_desc *attrs;
+    /* Forward FLOPs per image, multiply-adds counting two, from the
+     * vertex's sizes (h, w set) and its first input's (NULL for the image). */
+    double (*flops)(const nf_vertex *v, const nf_vertex *in);
+    /* Its token in a one-line brief of a graph ("c32k5s2 ", "max ", "| "),
+     * as snprintf returns; nf_op_brief_none for an op a brief leaves out. */
+    int (*brief)(const nf_vertex *v, char *buf, size_t cap);
 } nf_op_def;
+
+extern const nf_attr_desc nf_op_no_attrs[];
+/* FLOPs of a pass over the larger of the input and the output (the
+ * memory-bound ops); a brief token of nothing. */
+double nf_op_flops_pass(const nf_vertex *v, const nf_vertex *in);
+int nf_op_brief_none(const nf_vertex *v, char *buf, size_t cap);
+
+/* A one-line description of g from its ops' brief tokens
+ * ("c16 c16 max c32 | c64 gap d10"), cut to cap. */
+void nf_graph_brief(const nf_graph *g, char *buf, size_t cap);
 
 extern const nf_op_def *const nf_op_table[NF_OP_COUNT];
 
 /* NF_ERR_GRAPH naming the first op whose table entry is missing or lacks a
  * function its kind needs (forward, backward; a layer's n_param, init,
- * identity, param_blocks; state_blocks with state). */
+ * identity, param_blocks; state_blocks with state) or what the rest of
+ * the program describes it by (attrs, flops, brief). */
 nf_status nf_op_table_check(void);
+/* The same for one entry: NULL when complete, else what it lacks. */
+const char *nf_op_def_missing(const nf_op_def *d);
 
 /* For a backward that can only add into dx[k]: zeroes dx[k] first when it
  * is to be overwritten. */

@@ -1,19 +1,11 @@
 #include "nas/cost.h"
 
-/* Forward FLOPs per image of vertex v (multiply-adds count two). */
+#include "engine/op.h"
+
+/* Forward FLOPs per image of vertex v (multiply-adds count two), as its op says. */
 static double vertex_flops(const nf_graph *g, const nf_vertex *v)
 {
-    double out = (double)v->nout * v->h * v->w;
-    switch (v->op) {
-    case NF_OP_CONV2D: return 2.0 * out * v->nin * v->attr.kernel * v->attr.kernel;
-    case NF_OP_DENSE: return 2.0 * (double)v->nin * v->nout;
-    case NF_OP_INPUT: return 0;
-    default: {
-        const nf_vertex *in = &g->v[v->inputs[0]];
-        double read = (double)in->nout * in->h * in->w;
-        return read > out ? read : out; /* a pass over the larger side */
-    }
-    }
+    return nf_op_def_of(v->op)->flops(v, v->n_inputs > 0 ? &g->v[v->inputs[0]] : NULL);
 }
 
 nf_cost nf_cost_of(const nf_graph *g)

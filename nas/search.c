@@ -465,33 +465,3 @@ nf_status nf_search_final(nf_search *s, const nf_search_hooks *hooks, int64_t im
     run_ctx r = {.s = s, .h = hooks ? hooks : &none};
     return final_phase(s, &r, images < 0 ? 0 : images);
 }
-
-/* ==== a brief description ================================================= */
-
-static int brief_of(const nf_vertex *v, char *buf, size_t cap)
-{
-    switch (v->op) {
-    case NF_OP_CONV2D:
-        if (v->attr.kernel == 3 && v->attr.stride == 1) return snprintf(buf, cap, "c%d ", v->nout);
-        return snprintf(buf, cap, "c%dk%d%s ", v->nout, v->attr.kernel, v->attr.stride > 1 ? "s2" : "");
-    case NF_OP_DENSE: return snprintf(buf, cap, "d%d ", v->nout);
-    case NF_OP_MAXPOOL: return snprintf(buf, cap, "max ");
-    case NF_OP_AVGPOOL: return snprintf(buf, cap, "avg ");
-    case NF_OP_GAP: return snprintf(buf, cap, "gap ");
-    case NF_OP_ADD: return v->n_inputs > 1 ? snprintf(buf, cap, "+ ") : 0;
-    case NF_OP_CONCAT: return v->n_inputs > 1 ? snprintf(buf, cap, "| ") : 0;
-    default: return 0;
-    }
-}
-
-void nf_arch_brief(const nf_graph *g, char *buf, size_t cap)
-{
-    size_t at = 0;
-    buf[0] = 0;
-    for (int i = 1; i < g->n && at + 1 < cap; i++) {
-        int n = brief_of(&g->v[i], buf + at, cap - at);
-        if (n < 0 || (size_t)n >= cap - at) break;
-        at += (size_t)n;
-    }
-    if (at > 0 && buf[at - 1] == ' ') buf[at - 1] = 0;
-}

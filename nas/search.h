@@ -188,7 +188,4 @@ double nf_search_cost(const nf_candidate *c);
 /* Seconds of the run so far, earlier sessions included. */
 double nf_search_elapsed(const nf_search *s);
 
-/* A short description of an architecture ("c16 c16 +  p  c32 | c32 gap d10", 128 chars max). */
-void nf_arch_brief(const nf_graph *g, char *buf, size_t cap);
-
 #endif

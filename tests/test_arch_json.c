@@ -6,10 +6,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "app/arch_json.h"
+#include "app/onnx_export.h"
+#include "engine/op.h"
 #include "tests/model_fixtures.h"
 
 static nf_rng rng_of(uint64_t seed)
@@ -137,9 +140,27 @@ static void bad_text_is_refused_with_its_reason(void **state)
     expect_refused(HEAD "{\"id\": 1, \"op\": \"conv2d\", \"inputs\": [0], \"nout\": 4, \"kernel\": 3, \"kernel\": 5}" TAIL, "duplicate");
 }
 
+/* Every op has what files need: attribute descriptors that fit nf_attr
+ * and whose defaults are in range, and an ONNX emitter (a new op without
+ * one fails here, not as an export error). */
+static void every_op_is_described_for_files(void **state)
+{
+    (void)state;
+    if (nf_onnx_check()) fail_msg("%s", nf_last_error());
+    nf_attr fresh = nf_attr_default();
+    for (int op = 0; op < NF_OP_COUNT; op++)
+        for (const nf_attr_desc *d = nf_op_def_of((nf_op)op)->attrs; d->key; d++) {
+            assert_true(d->offset < sizeof(nf_attr));
+            assert_true(d->min <= d->max);
+            double x = isnan(d->fallback) ? nf_attr_get(&fresh, d) : d->fallback;
+            if (!d->required) assert_true(x >= d->min && x <= d->max);
+        }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(every_op_is_described_for_files),
         cmocka_unit_test(every_op_round_trips),
         cmocka_unit_test(ids_are_kept),
         cmocka_unit_test(bad_text_is_refused_with_its_reason),

@@ -392,11 +392,30 @@ static void test_loss_gradient_and_stability(void **state)
     nf_tensor_free(&dz);
 }
 
+/* The table check names what an op lacks for the rest of the program:
+ * each real entry, with its attributes, FLOPs or brief token taken away. */
+static void test_an_op_without_its_descriptions_is_refused(void **state)
+{
+    (void)state;
+    for (int op = 0; op < NF_OP_COUNT; op++) {
+        nf_op_def d = *nf_op_def_of((nf_op)op);
+        assert_null(nf_op_def_missing(&d));
+        nf_op_def no_attrs = d, no_flops = d, no_brief = d;
+        no_attrs.attrs = NULL;
+        no_flops.flops = NULL;
+        no_brief.brief = NULL;
+        assert_non_null(strstr(nf_op_def_missing(&no_attrs), "attrs"));
+        assert_non_null(strstr(nf_op_def_missing(&no_flops), "flops"));
+        if (op != NF_OP_INPUT) assert_non_null(strstr(nf_op_def_missing(&no_brief), "brief"));
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_conv_kernels_and_strides),
         cmocka_unit_test(test_tables_are_complete),
+        cmocka_unit_test(test_an_op_without_its_descriptions_is_refused),
         cmocka_unit_test_setup_teardown(test_conv_winograd_chunks, save_tuning, restore_tuning),
         cmocka_unit_test_setup_teardown(test_conv_winograd_matches_im2col, save_tuning, restore_tuning),
         cmocka_unit_test(test_dense),

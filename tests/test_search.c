@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/op.h"
 #include "datasets/dataset.h"
 #include "tests/search_fixtures.h"
 #include "datasets/normalize.h"
@@ -86,7 +87,7 @@ static nf_status on_trained(void *user, const nf_search *s, const nf_candidate *
     record *r = &h->r[h->n++];
     *r = (record){c->id, c->parent[0], c->born, s->generation, c->n_changes, c->fitness, "", (int64_t)c->g->n_param,
                   (int)c->state, c->images};
-    nf_arch_brief(c->g, r->arch, sizeof r->arch);
+    nf_graph_brief(c->g, r->arch, sizeof r->arch);
     if (nf_limits_check(h->limits, c->g, c->set.batch)) h->over_limits++;
     return NF_OK;
 }

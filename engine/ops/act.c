@@ -93,4 +93,13 @@ static void backward(const nf_op_call *c)
     }
 }
 
-const nf_op_def nf_op_act = {.name = "act", .kind = NF_KIND_TRANSPARENT, .forward = forward, .backward = backward};
+static int has_alpha(const nf_attr *a) { return a->act == NF_ACT_LEAKY_RELU || a->act == NF_ACT_ELU; }
+
+static const nf_attr_desc attrs[] = {
+    NF_ATTR("activation", NF_ATTR_ACT, act, 0, NF_ACT_COUNT - 1, 1, NF_ATTR_KEEP, NULL),
+    NF_ATTR("alpha", NF_ATTR_REAL, alpha, 0, 100, 0, NF_ATTR_KEEP, has_alpha),
+    {NULL},
+};
+
+const nf_op_def nf_op_act = {.name = "act", .kind = NF_KIND_TRANSPARENT, .forward = forward, .backward = backward,
+                             .attrs = attrs, .flops = nf_op_flops_pass, .brief = nf_op_brief_none};

@@ -1,4 +1,5 @@
 /* Elementwise sum of inputs of equal shape. */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/op.h"
@@ -20,4 +21,8 @@ static void backward(const nf_op_call *c)
             for (size_t i = 0; i < n; i++) c->dx[k]->data[i] += c->dy->data[i];
 }
 
-const nf_op_def nf_op_add = {.name = "add", .kind = NF_KIND_ADD, .forward = forward, .backward = backward};
+/* "+" where a brief shows where branches meet. */
+static int brief(const nf_vertex *v, char *buf, size_t cap) { return v->n_inputs > 1 ? snprintf(buf, cap, "+ ") : nf_op_brief_none(v, buf, cap); }
+
+const nf_op_def nf_op_add = {.name = "add", .kind = NF_KIND_ADD, .forward = forward, .backward = backward,
+                             .attrs = nf_op_no_attrs, .flops = nf_op_flops_pass, .brief = brief};

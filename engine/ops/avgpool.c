@@ -1,4 +1,5 @@
 /* 2x2 average pooling, stride 2. */
+#include <stdio.h>
 #include "engine/ops/pool2.h"
 
 static void forward(const nf_op_call *c)
@@ -35,5 +36,12 @@ static void backward(const nf_op_call *c)
     }
 }
 
+static int brief(const nf_vertex *v, char *buf, size_t cap)
+{
+    (void)v;
+    return snprintf(buf, cap, "avg ");
+}
+
 const nf_op_def nf_op_avgpool = {.name = "avgpool", .kind = NF_KIND_TRANSPARENT, .shape = pool2_shape,
-                                 .forward = forward, .backward = backward};
+                                 .forward = forward, .backward = backward, .attrs = nf_op_no_attrs,
+                                 .flops = nf_op_flops_pass, .brief = brief};

@@ -156,8 +156,15 @@ static int state_blocks(const nf_vertex *v, nf_block *b)
     return 2;
 }
 
+static const nf_attr_desc attrs[] = {
+    NF_ATTR("momentum", NF_ATTR_REAL, momentum, 0, 1, 0, NF_ATTR_KEEP, NULL),
+    NF_ATTR("eps", NF_ATTR_REAL, eps, 1e-12, 1, 0, NF_ATTR_KEEP, NULL),
+    {NULL},
+};
+
 const nf_op_def nf_op_batchnorm = {
     .name = "batchnorm", .kind = NF_KIND_TRANSPARENT, .n_param = two_per_channel,
     .n_state = two_per_channel, .aux_floats = aux_floats, .init = init, .forward = forward,
     .backward = backward, .param_blocks = param_blocks, .state_blocks = state_blocks,
+    .attrs = attrs, .flops = nf_op_flops_pass, .brief = nf_op_brief_none,
 };

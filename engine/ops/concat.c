@@ -1,6 +1,7 @@
 /* Concatenation along channels: the inputs' channel blocks one after
  * another, in input order. In [C][N][H][W] each input is one contiguous
  * block, so this is a sequence of memcpy. */
+#include <stdio.h>
 #include <string.h>
 
 #include "engine/op.h"
@@ -27,4 +28,7 @@ static void backward(const nf_op_call *c)
     }
 }
 
-const nf_op_def nf_op_concat = {.name = "concat", .kind = NF_KIND_CONCAT, .forward = forward, .backward = backward};
+static int brief(const nf_vertex *v, char *buf, size_t cap) { return v->n_inputs > 1 ? snprintf(buf, cap, "| ") : nf_op_brief_none(v, buf, cap); }
+
+const nf_op_def nf_op_concat = {.name = "concat", .kind = NF_KIND_CONCAT, .forward = forward, .backward = backward,
+                                .attrs = nf_op_no_attrs, .flops = nf_op_flops_pass, .brief = brief};

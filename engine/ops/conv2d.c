@@ -9,6 +9,7 @@
  * (the tuning's col_floats); each chunk's GEMM writes straight into
  * its part of the output.
  * Parameters: W[nout][nin][k][k], then b[nout] if bias. */
+#include <stdio.h>
 #include <cblas.h>
 #include <string.h>
 
@@ -274,8 +275,28 @@ static int param_blocks(const nf_vertex *v, nf_block *b)
     return v->attr.bias ? 2 : 1;
 }
 
+static const nf_attr_desc attrs[] = {
+    NF_ATTR("kernel", NF_ATTR_INT, kernel, 1, 7, 1, NF_ATTR_KEEP, NULL),
+    NF_ATTR("stride", NF_ATTR_INT, stride, 1, 2, 0, NF_ATTR_KEEP, NULL),
+    NF_ATTR("bias", NF_ATTR_BOOL, bias, 0, 1, 0, NF_ATTR_KEEP, NULL),
+    {NULL},
+};
+
+static double flops(const nf_vertex *v, const nf_vertex *in)
+{
+    (void)in;
+    return 2.0 * v->nout * v->h * v->w * v->nin * v->attr.kernel * v->attr.kernel;
+}
+
+/* c32 for a 3x3 stride-1 conv of 32 channels, else c32k5 or c32k3s2. */
+static int brief(const nf_vertex *v, char *buf, size_t cap)
+{
+    if (v->attr.kernel == 3 && v->attr.stride == 1) return snprintf(buf, cap, "c%d ", v->nout);
+    return snprintf(buf, cap, "c%dk%d%s ", v->nout, v->attr.kernel, v->attr.stride > 1 ? "s2" : "");
+}
+
 const nf_op_def nf_op_conv2d = {
     .name = "conv2d", .kind = NF_KIND_LAYER, .shape = shape, .n_param = n_param,
     .work_floats = work_floats, .init = init, .identity = identity, .forward = forward,
-    .backward = backward, .param_blocks = param_blocks,
+    .backward = backward, .param_blocks = param_blocks, .attrs = attrs, .flops = flops, .brief = brief,
 };

@@ -1,6 +1,7 @@
 /* Dense (fully connected) layer: y = W x + b, applied at every spatial
  * position, so on [C][N][H][W] it is one GEMM W[nout][nin] x X[nin][N*H*W]
  * (a 1x1 convolution). Parameters: W[nout][nin], then b[nout] if bias. */
+#include <stdio.h>
 #include <cblas.h>
 #include <string.h>
 
@@ -54,7 +55,18 @@ static int param_blocks(const nf_vertex *v, nf_block *b)
     return v->attr.bias ? 2 : 1;
 }
 
+static const nf_attr_desc attrs[] = {NF_ATTR("bias", NF_ATTR_BOOL, bias, 0, 1, 0, NF_ATTR_KEEP, NULL), {NULL}};
+
+static double flops(const nf_vertex *v, const nf_vertex *in)
+{
+    (void)in;
+    return 2.0 * (double)v->nin * v->nout;
+}
+
+static int brief(const nf_vertex *v, char *buf, size_t cap) { return snprintf(buf, cap, "d%d ", v->nout); }
+
 const nf_op_def nf_op_dense = {
     .name = "dense", .kind = NF_KIND_LAYER, .n_param = n_param, .init = init,
     .identity = identity, .forward = forward, .backward = backward, .param_blocks = param_blocks,
+    .attrs = attrs, .flops = flops, .brief = brief,
 };

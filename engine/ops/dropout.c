@@ -34,5 +34,8 @@ static void backward(const nf_op_call *c)
     for (size_t i = 0; i < n; i++) c->dx[0]->data[i] += c->dy->data[i] * c->aux[i];
 }
 
+static const nf_attr_desc attrs[] = {NF_ATTR("rate", NF_ATTR_REAL, rate, 0, 0.99, 0, 0.5, NULL), {NULL}};
+
 const nf_op_def nf_op_dropout = {.name = "dropout", .kind = NF_KIND_TRANSPARENT, .aux_floats = aux_floats,
-                                 .forward = forward, .backward = backward};
+                                 .forward = forward, .backward = backward, .attrs = attrs,
+                                 .flops = nf_op_flops_pass, .brief = nf_op_brief_none};

@@ -1,4 +1,5 @@
 /* Global average pooling: each channel of each image averaged to 1x1. */
+#include <stdio.h>
 #include "engine/op.h"
 
 static nf_status shape(const nf_vertex *v, int in_h, int in_w, int *h, int *w)
@@ -33,5 +34,12 @@ static void backward(const nf_op_call *c)
     }
 }
 
+static int brief(const nf_vertex *v, char *buf, size_t cap)
+{
+    (void)v;
+    return snprintf(buf, cap, "gap ");
+}
+
 const nf_op_def nf_op_gap = {.name = "gap", .kind = NF_KIND_TRANSPARENT, .shape = shape,
-                             .forward = forward, .backward = backward};
+                             .forward = forward, .backward = backward, .attrs = nf_op_no_attrs,
+                             .flops = nf_op_flops_pass, .brief = brief};

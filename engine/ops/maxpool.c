@@ -1,5 +1,6 @@
 /* 2x2 max pooling, stride 2. Backward finds the maximum again from the
  * input rather than keeping argmax indices (saves a buffer per pool). */
+#include <stdio.h>
 #include "engine/ops/pool2.h"
 
 /* Below this many input floats a pass is not worth a second thread. */
@@ -59,5 +60,12 @@ static void backward(const nf_op_call *c)
     }
 }
 
+static int brief(const nf_vertex *v, char *buf, size_t cap)
+{
+    (void)v;
+    return snprintf(buf, cap, "max ");
+}
+
 const nf_op_def nf_op_maxpool = {.name = "maxpool", .kind = NF_KIND_TRANSPARENT, .shape = pool2_shape,
-                                 .forward = forward, .backward = backward};
+                                 .forward = forward, .backward = backward, .attrs = nf_op_no_attrs,
+                                 .flops = nf_op_flops_pass, .brief = brief};

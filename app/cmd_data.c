@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/clock.h"
 #include "app/args.h"
 #include "app/commands.h"
 #include "datasets/prepare.h"
@@ -117,16 +118,15 @@ int nf_cmd_data(int argc, char **argv)
             return 2;
         }
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = nf_clock();
     nf_ds_splits s;
     nf_status st = nf_ds_prepare(spec, &opt, &s);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double seconds = nf_clock() - t0;
     if (st) {
         fprintf(stderr, "nasfit data: %s\n", nf_last_error());
         return 2;
     }
-    describe(spec, &s, (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
+    describe(spec, &s, seconds);
     nf_ds_splits_free(&s);
     return 0;
 }

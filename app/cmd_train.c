@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "engine/clock.h"
 #include "app/arch_json.h"
 #include "app/args.h"
 #include "app/commands.h"
@@ -168,7 +169,7 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
     }
     nf_rng rng;
     nf_rng_seed(&rng, o->seed, 0, NF_RNG_DROPOUT);
-    double started = nf_now();
+    double started = nf_clock();
     for (int epoch = 0; epoch < o->epochs && !st; epoch++) {
         char label[48];
         snprintf(label, sizeof label, "epoch %d/%d", epoch + 1, o->epochs);
@@ -191,7 +192,7 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
             (st = nf_evaluate(e, g, next_batch, test_batches, &refreshed, NULL)))
             break;
         printf("epoch %d  mean_train_loss %.4f  test_accuracy %.4f  refreshed_bn_test_accuracy %.4f  elapsed %.1f s\n",
-               epoch + 1, loss, accuracy, refreshed, nf_now() - started);
+               epoch + 1, loss, accuracy, refreshed, nf_clock() - started);
         fflush(stdout);
     }
 done:
@@ -258,7 +259,7 @@ int nf_cmd_train(int argc, char **argv)
     po.val_fraction = 0;
     nf_graph *g = NULL;
     nf_ds_splits data = {0};
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_status st = nf_ds_prepare(o.data, &po, &data);
     if (!st && !data.test) {
         po.val_fraction = 0.1;
@@ -273,7 +274,7 @@ int nf_cmd_train(int argc, char **argv)
     const nf_dataset *train = data.train;
     printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (loaded in %.2f s)\n",
            nf_ds_format(train), nf_ds_count(train), nf_ds_count(data.test ? data.test : data.val),
-           nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train), nf_ds_classes(train), nf_now() - t0);
+           nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train), nf_ds_classes(train), nf_clock() - t0);
     if ((st = make_model(&o, train, &g))) {
         fprintf(stderr, "nasfit train: %s\n", nf_last_error());
         nf_ds_splits_free(&data);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "engine/clock.h"
 #include "app/arch_json.h"
 #include "app/fit_report.h"
 #include "app/progress.h"
@@ -80,7 +81,7 @@ static void say_resume_point(const nf_run_state *r, const nf_search *s)
 int nf_fit_session_run(const nf_fit_session *fs)
 {
     nf_ds_splits data = {0};
-    double t0 = nf_now();
+    double t0 = nf_clock();
     if (load_data(fs->cfg, &data)) {
         fprintf(stderr, "nasfit %s: %s\n", fs->command, nf_last_error());
         nf_ds_splits_free(&data);
@@ -88,7 +89,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
     }
     nf_fit_report rep;
     nf_fit_report_init(&rep, fs->quiet);
-    if (!fs->quiet) describe(&data, fs->cfg, nf_now() - t0);
+    if (!fs->quiet) describe(&data, fs->cfg, nf_clock() - t0);
     nf_search *s = NULL;
     nf_graph *arch = NULL;
     nf_search_config sc = fs->cfg->search;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/clock.h"
 #include "app/fileio.h"
 #include "engine/threads.h"
 #include "nas/wire.h"
@@ -133,7 +134,7 @@ static void trainer_progress(void *user, int64_t done, int64_t total)
         t->fault_task = 0;
         nanosleep(&ts, NULL); /* or stalls, as an overloaded one would */
     }
-    double now = nf_task_clock();
+    double now = nf_clock();
     if (now - t->reported < HEARTBEAT_SECONDS) return;
     t->reported = now;
     int64_t msg[2] = {t->task, done};
@@ -177,7 +178,7 @@ static int trainer_task(trainer_rank *t, const MPI_Status *probed)
     int len;
     unsigned char *buf = receive(probed, &len), *res = NULL;
     t->task++;
-    t->reported = nf_task_clock();
+    t->reported = nf_clock();
     nf_candidate *c = NULL;
     nf_task_params p;
     nf_task_out out = {0};
@@ -429,7 +430,7 @@ static void start(batch *b, int r)
     MPI_Isend(s->sent, (int)len, MPI_BYTE, r, TAG_TASK, MPI_COMM_WORLD, &s->req);
     s->job = j;
     s->task++;
-    s->heard = nf_task_clock();
+    s->heard = nf_clock();
     s->silence = b->pool->silence + 2 * job->cost;
     s->images = 0;
     b->running++;
@@ -473,7 +474,7 @@ static void finished(batch *b, int r, const MPI_Status *probed)
  * task goes back to the front of the queue, for another trainer. */
 static void check_deadlines(batch *b)
 {
-    double now = nf_task_clock();
+    double now = nf_clock();
     int alive = 0;
     for (int r = 1; r < world.size; r++) {
         slot *s = &b->pool->slots[r];
@@ -509,7 +510,7 @@ static void poll_once(batch *b)
         discard(&ps);
         return;
     }
-    s->heard = nf_task_clock();
+    s->heard = nf_clock();
     if (ps.MPI_TAG == TAG_RESULT) {
         finished(b, r, &ps);
         report_progress(b);

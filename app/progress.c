@@ -1,21 +1,16 @@
 #include "app/progress.h"
 
+#include "engine/clock.h"
+
 #include <stdio.h>
 #include <time.h>
 #include <unistd.h>
-
-double nf_now(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + t.tv_nsec * 1e-9;
-}
 
 void nf_progress_start(nf_progress *p, const char *label, long total)
 {
     p->label = label;
     p->total = total;
-    p->started = p->last_drawn = nf_now();
+    p->started = p->last_drawn = nf_clock();
     p->tty = isatty(fileno(stderr));
     if (p->quiet_seconds <= 0) p->quiet_seconds = 30;
 }
@@ -29,7 +24,7 @@ static void format_duration(double s, char *buf, size_t size)
 
 void nf_progress_update(nf_progress *p, long done, const char *detail)
 {
-    double now = nf_now();
+    double now = nf_clock();
     double gap = p->tty ? 0.25 : p->quiet_seconds;
     if (now - p->last_drawn < gap && done < p->total) return;
     p->last_drawn = now;

@@ -13,8 +13,6 @@ typedef struct nf_progress {
     double quiet_seconds; /* non-terminal: seconds between lines (default 30) */
 } nf_progress;
 
-/* Monotonic clock in seconds. */
-double nf_now(void);
 
 void nf_progress_start(nf_progress *p, const char *label, long total);
 /* done units so far; detail is appended (e.g. "loss 0.41"). Throttled. */

@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include "engine/clock.h"
 #include "app/model_run.h"
 #include "app/run_store.h"
 #include "datasets/load.h"
@@ -29,7 +30,7 @@ static nf_status load_test(const char *spec, const nf_graph *g, int n_classes, n
 nf_status nf_report_evaluate(nf_store *db, const char *dataset, int64_t id, int threads, nf_report_eval *ev)
 {
     *ev = (nf_report_eval){0};
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_ds_norm norm;
     char **names = NULL;
     int n_classes = 0;
@@ -47,7 +48,7 @@ nf_status nf_report_evaluate(nf_store *db, const char *dataset, int64_t id, int 
         ev->n_images = test->n;
     }
     if (st) nf_report_eval_free(ev);
-    ev->seconds = nf_now() - t0;
+    ev->seconds = nf_clock() - t0;
     nf_ds_destroy(test);
     nf_candidate_destroy(c);
     free(names);

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "engine/clock.h"
 #include "app/arch_json.h"
 #include "app/progress.h"
 #include "nas/cost.h"
@@ -568,7 +569,7 @@ static nf_status finish(nf_run_store *rs, nf_status st, double t0)
 {
     if (!st) st = nf_store_commit(rs->db);
     else nf_store_rollback(rs->db);
-    rs->commit_seconds += nf_now() - t0;
+    rs->commit_seconds += nf_clock() - t0;
     if (!st) rs->commits++;
     else if (!rs->error[0]) snprintf(rs->error, sizeof rs->error, "%s", nf_last_error());
     return st;
@@ -577,7 +578,7 @@ static nf_status finish(nf_run_store *rs, nf_status st, double t0)
 static nf_status on_population(void *user, const nf_search *s)
 {
     nf_run_store *rs = user;
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_status st = nf_store_begin(rs->db);
     if (!st) st = put_population(rs->db, s);
     if (!st) st = put_counters(rs->db, s);
@@ -616,7 +617,7 @@ static nf_status on_trained(void *user, const nf_search *s, const nf_candidate *
     nf_run_store *rs = user;
     int slot = slot_of(s, c);
     if (slot < 0) return nf_fail(NF_ERR_ARG, "candidate %lld is not in the population", (long long)c->id);
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_status st = nf_store_begin(rs->db);
     if (!st) st = put_scores(rs->db, s, c);
     if (!st) st = put_weights(rs->db, "population", slot, c);
@@ -643,7 +644,7 @@ static nf_status put_generation(nf_store *db, const nf_gen_stats *g)
 static nf_status on_generation(void *user, const nf_search *s, const nf_gen_stats *g)
 {
     nf_run_store *rs = user;
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_status st = nf_store_begin(rs->db);
     if (!st) st = put_generation(rs->db, g);
     int new_best = s->best && (s->best->id != rs->best_id || s->best->trained_gen != rs->best_gen);
@@ -677,7 +678,7 @@ static nf_status on_final_started(void *user, const nf_search *s, int64_t images
 static nf_status on_finished(void *user, const nf_search *s, const nf_result *r)
 {
     nf_run_store *rs = user;
-    double t0 = nf_now();
+    double t0 = nf_clock();
     char now[32];
     nf_status st = nf_store_begin(rs->db);
     if (!st) st = put_weights(rs->db, "winner", 0, r->winner);

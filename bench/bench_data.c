@@ -3,6 +3,7 @@
  * `key: value` lines. */
 #include <stdio.h>
 
+#include "engine/clock.h"
 #include "app/progress.h"
 #include "datasets/datasets.h"
 
@@ -19,13 +20,13 @@ static double batch_cost(const nf_dataset *ds, const nf_ds_norm *norm, const nf_
     }
     int epoch = 0;
     nf_batcher_start_epoch(b, epoch, 1);
-    double t0 = nf_now();
+    double t0 = nf_clock();
     for (int i = 0; i < batches; i++)
         if (nf_batcher_next(b, &x, labels) == 0) {
             nf_batcher_start_epoch(b, ++epoch, 1);
             i--;
         }
-    double us = (nf_now() - t0) * 1e6 / batches;
+    double us = (nf_clock() - t0) * 1e6 / batches;
     nf_tensor_free(&x);
     nf_batcher_destroy(b);
     return us;
@@ -38,12 +39,12 @@ int main(int argc, char **argv)
     nf_ds_pair p = {0};
     for (int run = 0; run < 3; run++) {
         nf_ds_pair_free(&p);
-        double t0 = nf_now();
+        double t0 = nf_clock();
         if (nf_ds_load(spec, NULL, &p)) {
             fprintf(stderr, "bench_data: %s\n", nf_last_error());
             return 1;
         }
-        double t = nf_now() - t0;
+        double t = nf_clock() - t0;
         if (t < best) best = t;
     }
     printf("data_set: %s\n", spec);

@@ -23,6 +23,7 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include "engine/clock.h"
 #include "app/progress.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
@@ -126,10 +127,10 @@ static double bench_train(const dataset *d, int threads, float *first, float *la
     net_train(&n, d, 3);
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = nf_now();
+        double t0 = nf_clock();
         float l1 = net_train(&n, d, 1);
         float l2 = net_train(&n, d, steps - 1);
-        double dt = nf_now() - t0;
+        double dt = nf_clock() - t0;
         if (r == 0 && first) *first = l1;
         if (last) *last = l2;
         if (dt < best) best = dt;
@@ -146,12 +147,12 @@ static double bench_infer(const dataset *d, int threads)
     net_train(&n, d, 2); /* non-trivial running statistics */
     double best = 1e30;
     for (int r = 0; r < reps; r++) {
-        double t0 = nf_now();
+        double t0 = nf_clock();
         for (int s = 0; s < steps; s++) {
             dataset_batch(d, n.e, s);
             if (nf_exec_forward(n.e, n.g, BATCH, 0, NULL)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
         }
-        double dt = nf_now() - t0;
+        double dt = nf_clock() - t0;
         if (dt < best) best = dt;
     }
     net_free(&n);
@@ -175,12 +176,12 @@ static double bench_two_copies(const dataset *d)
         for (int r = 0; r < reps; r++) {
             double t0;
 #pragma omp barrier
-            t0 = nf_now();
+            t0 = nf_clock();
             if (mine) net_train(&n, d, steps);
 #pragma omp barrier
 #pragma omp single
             {
-                double dt = nf_now() - t0;
+                double dt = nf_clock() - t0;
                 if (dt < best) best = dt;
             }
         }
@@ -224,11 +225,11 @@ static double bench_sgemm(const gemm_shape *s, int threads)
         double flop = 2.0 * s->m * s->n * s->k;
         int calls = flop < 1e8 ? (int)(1e8 / flop) : 1; /* small shapes: many calls per timing */
         for (int r = 0; r < (quick ? 3 : 7); r++) {
-            double t0 = nf_now();
+            double t0 = nf_clock();
             for (int k = 0; k < calls; k++)
                 cblas_sgemm(CblasRowMajor, s->ta ? CblasTrans : CblasNoTrans, s->tb ? CblasTrans : CblasNoTrans,
                             s->m, s->n, s->k, 1.0f, a, lda, b, ldb, 0.0f, c, s->n);
-            double dt = (nf_now() - t0) / calls;
+            double dt = (nf_clock() - t0) / calls;
             if (r > 0 && dt < best) best = dt;
         }
     }

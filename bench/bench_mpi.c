@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/clock.h"
 #include "app/config.h"
 #include "app/mpi_pool.h"
 #include "app/progress.h"
@@ -30,9 +31,9 @@ static double one_generation(const nf_ds_splits *d, nf_search_config c, nf_train
     nf_search *s;
     if (nf_search_create(&c, d->train, d->val, NULL, &d->norm, &s)) return -1;
     if (pool) nf_search_set_trainer(s, pool);
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_status st = nf_search_run(s, NULL);
-    double seconds = nf_now() - t0;
+    double seconds = nf_clock() - t0;
     nf_search_destroy(s);
     return st ? -1 : seconds;
 }
@@ -64,9 +65,9 @@ static int time_jobs(nf_trainer *pool, const nf_data *data, const nf_candidate *
         bad = nf_candidate_clone(c, &copies[i]) != NF_OK;
         if (!bad) jobs[i] = (nf_job){.c = copies[i], .p = p, .cost = 1};
     }
-    double t0 = nf_now();
+    double t0 = nf_clock();
     if (!bad) bad = nf_trainer_run(pool, data, jobs, n, NULL) != NF_OK;
-    *wall_per_job = (nf_now() - t0) / n;
+    *wall_per_job = (nf_clock() - t0) / n;
     *task_seconds = 0;
     for (int i = 0; i < n && !bad; i++) *task_seconds += jobs[i].out.seconds / n;
     for (int i = 0; i < n && copies; i++) nf_candidate_destroy(copies[i]);
@@ -126,9 +127,9 @@ int main(int argc, char **argv)
     }
     unsigned char *b = NULL;
     size_t len = 0;
-    double t0 = nf_now();
+    double t0 = nf_clock();
     if (cand) nf_wire_task_pack(cand, &p, &b, &len);
-    double pack = nf_now() - t0;
+    double pack = nf_clock() - t0;
     free(b);
     printf("task_bytes: %zu\nserialise_ms: %.3f\ntask_train_ms: %.2f\ntask_overhead_ms: %.3f\noverhead_share: %.4f\n", len,
            1e3 * pack, 1e3 * sum_task / n1, 1e3 * (sum_wall - sum_task) / n1, (sum_wall - sum_task) / sum_wall);

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/clock.h"
 #include "app/config.h"
 #include "app/progress.h"
 #include "datasets/prepare.h"
@@ -28,9 +29,9 @@ static double one_generation(const nf_ds_splits *d, nf_search_config c, int thre
     c.final_epochs = 0;
     nf_search *s;
     if (nf_search_create(&c, d->train, d->val, NULL, &d->norm, &s)) return -1;
-    double t0 = nf_now();
+    double t0 = nf_clock();
     nf_status st = nf_search_run(s, NULL);
-    double seconds = nf_now() - t0;
+    double seconds = nf_clock() - t0;
     nf_search_destroy(s);
     return st ? -1 : seconds;
 }

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/clock.h"
 #include "app/progress.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
@@ -124,11 +125,11 @@ static double train_speed(nf_graph *g, double seconds)
     for (int i = 0; i < 3; i++) /* warm-up */
         if (nf_train_step(e, g, BATCH, labels, &o, &rng, &loss)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
     long steps = 0;
-    double t0 = nf_now(), t;
+    double t0 = nf_clock(), t;
     do {
         if (nf_train_step(e, g, BATCH, labels, &o, &rng, &loss)) { fprintf(stderr, "%s\n", nf_last_error()); exit(1); }
         steps++;
-    } while ((t = nf_now() - t0) < seconds);
+    } while ((t = nf_clock() - t0) < seconds);
     nf_exec_destroy(e);
     return steps * BATCH / t;
 }

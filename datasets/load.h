@@ -9,7 +9,7 @@
 #define NF_DS_LOAD_H
 
 #include "datasets/dataset.h"
-#include "engine/graph.h"
+#include "engine/image_limits.h"
 
 /* The largest image side a loader accepts (PNG width or height, IDX rows
  * or columns, a fixed crop size): the engine's limit, NF_IMAGE_MAX_SIDE. */

@@ -5,7 +5,7 @@
 
 #include <stdint.h>
 
-#include "engine/graph.h"
+#include "engine/image_limits.h"
 #include "engine/status.h"
 
 /* Largest accepted width or height (libpng's user limit is set to it). */

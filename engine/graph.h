@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/image_limits.h"
 #include "engine/rng.h"
 #include "engine/status.h"
 
@@ -116,14 +117,6 @@ typedef struct nf_graph {
     float *value;      /* neuron value per output neuron (EMA of |act x grad|); <0: never measured */
 } nf_graph;
 
-/* The largest input image: sides of NF_IMAGE_MAX_SIDE pixels (one float
- * plane of 8192 x 8192 is 256 MiB per image and channel, beyond what one
- * candidate may hold in training; it is also libpng's limit as the loader
- * sets it) and NF_IMAGE_MAX_CHANNELS channels (far beyond any image
- * format; it bounds what a damaged serialised graph can ask for). The data
- * set loaders, the serialiser and nf_graph_create share them. */
-#define NF_IMAGE_MAX_SIDE 8192
-#define NF_IMAGE_MAX_CHANNELS 4096
 /* The most output channels a vertex may have (a concat sums its inputs':
  * 2^24 is far beyond any network that trains, and keeps nout x h x w
  * products well inside 64 bits). */

@@ -10,13 +10,6 @@ void nf_milp_free(nf_milp *pr)
     free(pr->rtype); free(pr->rhs); free(pr->ia); free(pr->ja); free(pr->ar);
 }
 
-double nf_milp_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 int nf_milp_grow(void **p, int *cap, int need, size_t elem)
 {
     if (need <= *cap) return 0;

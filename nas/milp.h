@@ -13,7 +13,6 @@
 #include <stddef.h>
 
 #include "engine/status.h"
-#include "nas/plan.h"
 
 /* A program: growable arrays of columns and matrix entries. Zero-initialise
  * it; nf_milp_free releases it. */
@@ -49,16 +48,21 @@ void nf_milp_union(nf_milp *pr, int x, int y);
 /* Fixes column j's root to v (pr->infeasible when v is outside its bounds). */
 void nf_milp_fix(nf_milp *pr, int j, double v);
 
-/* Monotonic wall time in seconds. */
-double nf_milp_seconds(void);
+
+/* What one solve was given: rows, root columns and the integer ones
+ * among them, and whether the solver was called (0 when nothing was left
+ * to decide). */
+typedef struct nf_milp_size {
+    int rows, cols, int_cols;
+    int solved;
+} nf_milp_size;
 
 /* Solves pr within time_limit_ms: on success x[1..ncol] holds every
- * column's value (merged ones their root's). stats gets the program's
- * size and one more pass. NF_ERR_INFEASIBLE, NF_ERR_TIMEOUT, NF_ERR_NOMEM,
+ * column's value (merged ones their root's); *size says what it solved. NF_ERR_INFEASIBLE, NF_ERR_TIMEOUT, NF_ERR_NOMEM,
  * or NF_ERR_SOLVER, also when the solver itself fails fatally (GLPK's
  * error hook: the process goes on). The solver writes nothing to the
  * terminal and leaves the application's terminal hook alone. Call from one
  * thread at a time. */
-nf_status nf_milp_solve(nf_milp *pr, int time_limit_ms, double *x, nf_plan_stats *stats);
+nf_status nf_milp_solve(nf_milp *pr, int time_limit_ms, double *x, nf_milp_size *size);
 
 #endif

@@ -11,6 +11,7 @@
  * and the run goes on. Terminal output is switched off with glp_term_out
  * and switched back to what it was; the application's terminal hook is
  * never touched. */
+#include "engine/clock.h"
 #include "nas/milp.h"
 
 #include <glpk.h>
@@ -54,7 +55,7 @@ static glp_prob *load(nf_milp *pr, const int *idx, int nroot)
 /* Simplex then branch and bound on lp; x as nf_milp_solve. */
 static nf_status run(glp_prob *lp, nf_milp *pr, const int *idx, int time_limit_ms, double *x)
 {
-    double t0 = nf_milp_seconds();
+    double t0 = nf_clock();
     glp_smcp sm;
     glp_init_smcp(&sm);
     sm.msg_lev = GLP_MSG_OFF;
@@ -66,7 +67,7 @@ static nf_status run(glp_prob *lp, nf_milp *pr, const int *idx, int time_limit_m
         return nf_fail(NF_ERR_INFEASIBLE, "no size plan satisfies the request");
     if (ret != 0 || status != GLP_OPT)
         return nf_fail(NF_ERR_SOLVER, "GLPK simplex failed (glp_simplex %d, status %d)", ret, status);
-    int left = time_limit_ms - (int)((nf_milp_seconds() - t0) * 1000);
+    int left = time_limit_ms - (int)((nf_clock() - t0) * 1000);
     if (left <= 0) return nf_fail(NF_ERR_TIMEOUT, "the size plan ran out of its %d ms", time_limit_ms);
     glp_iocp parm;
     glp_init_iocp(&parm);
@@ -102,19 +103,21 @@ static nf_status guarded(nf_milp *pr, const int *idx, int nroot, int time_limit_
     return st;
 }
 
-nf_status nf_milp_solve(nf_milp *pr, int time_limit_ms, double *x, nf_plan_stats *stats)
+nf_status nf_milp_solve(nf_milp *pr, int time_limit_ms, double *x, nf_milp_size *size)
 {
+    *size = (nf_milp_size){0};
     /* Only root columns go to GLPK (merged ones take their root's value). */
     int *idx = malloc((size_t)(pr->ncol + 1) * sizeof *idx), nroot = 0;
     if (!idx) return nf_fail(NF_ERR_NOMEM, "cannot number plan columns");
     for (int j = 1; j <= pr->ncol; j++) idx[j] = nf_milp_root(pr, j) == j ? ++nroot : 0;
-    stats->rows = pr->nrow; stats->cols = nroot; stats->int_cols = 0;
-    for (int j = 1; j <= pr->ncol; j++) stats->int_cols += idx[j] && pr->ckind[j] != 'C';
+    size->rows = pr->nrow;
+    size->cols = nroot;
+    for (int j = 1; j <= pr->ncol; j++) size->int_cols += idx[j] && pr->ckind[j] != 'C';
     nf_status st = NF_OK;
     if (pr->infeasible) st = nf_fail(NF_ERR_INFEASIBLE, "the size constraints contradict each other");
     else if (time_limit_ms <= 0 && nroot) st = nf_fail(NF_ERR_TIMEOUT, "no time left to plan");
     if (st || nroot == 0) { free(idx); return st; }
-    stats->passes++;
+    size->solved = 1;
     int term = glp_term_out(GLP_OFF);
     st = guarded(pr, idx, nroot, time_limit_ms, x);
     glp_term_out(term);

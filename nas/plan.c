@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/clock.h"
 #include "engine/graph_edit.h"
 #include "engine/neuron_value.h"
 #include "nas/groups.h"
@@ -670,7 +671,7 @@ nf_status nf_plan_solve(const nf_graph *g, const nf_plan_request *r, const nf_pl
     *out = NULL;
     nf_plan_params p = params ? *params : nf_plan_defaults();
     nf_plan_stats stats = {0};
-    double t0 = nf_milp_seconds();
+    double t0 = nf_clock();
     builder b = {0};
     double *x = NULL;
     nf_plan *plan = NULL;
@@ -691,8 +692,13 @@ nf_status nf_plan_solve(const nf_graph *g, const nf_plan_request *r, const nf_pl
         free(x);
         x = calloc((size_t)b.pr.ncol + 1, sizeof *x);
         if (!x) { st = nf_fail(NF_ERR_NOMEM, "cannot hold a plan solution"); break; }
-        int left = p.time_limit_ms - (int)((nf_milp_seconds() - t0) * 1000);
-        st = nf_milp_solve(&b.pr, left, x, &stats);
+        int left = p.time_limit_ms - (int)((nf_clock() - t0) * 1000);
+        nf_milp_size size;
+        st = nf_milp_solve(&b.pr, left, x, &size);
+        stats.rows = size.rows;
+        stats.cols = size.cols;
+        stats.int_cols = size.int_cols;
+        stats.passes += size.solved;
         if (st == NF_ERR_INFEASIBLE && pass == 0 && p.relax && r->n_targets > 0) { st = NF_OK; continue; }
         if (st) break;
         plan = calloc(1, sizeof *plan);
@@ -706,7 +712,7 @@ nf_status nf_plan_solve(const nf_graph *g, const nf_plan_request *r, const nf_pl
             st = nf_fail(NF_ERR_INFEASIBLE, "no size plan moves the requested sizes");
         break;
     }
-    stats.seconds = nf_milp_seconds() - t0;
+    stats.seconds = nf_clock() - t0;
     if (p.stats) *p.stats = stats;
     free(x);
     builder_free(&b);

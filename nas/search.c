@@ -1,3 +1,4 @@
+#include "engine/clock.h"
 #include "nas/search_internal.h"
 
 #include <math.h>
@@ -71,7 +72,7 @@ const char *nf_stop_name(nf_stop_reason r)
     return (unsigned)r <= NF_STOP_DONE ? names[r] : "unknown";
 }
 
-double nf_search_elapsed(const nf_search *s) { return s->elapsed_before + nf_task_clock() - s->started; }
+double nf_search_elapsed(const nf_search *s) { return s->elapsed_before + nf_clock() - s->started; }
 
 double nf_search_cost(const nf_candidate *c) { return nf_cost_train_seconds(c->g); }
 
@@ -114,7 +115,7 @@ nf_status nf_search_create(const nf_search_config *cfg, const nf_dataset *train,
     s->strategy = nf_strategy_of(cfg->strategy);
     s->data = (nf_data){.train = train, .val = val, .norm = *norm, .aug = cfg->aug, .seed = cfg->seed};
     s->test = test;
-    s->started = nf_task_clock();
+    s->started = nf_clock();
     *out = s;
     return NF_OK;
 }
@@ -142,7 +143,7 @@ void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double e
     s->generation = generation;
     s->next_id = next_id;
     s->elapsed_before = elapsed_before;
-    s->started = nf_task_clock();
+    s->started = nf_clock();
 }
 
 nf_status nf_search_adopt(nf_search *s, nf_candidate *c)
@@ -253,9 +254,9 @@ nf_status nf_search_train(nf_search *s, run_ctx *r, nf_job *jobs, int n, int com
 {
     batch_hooks b = {r, commit, jobs, earlier, s->progress_done};
     nf_trainer_hooks h = {.user = &b, .done = on_job_done, .stop = on_stop, .progress = on_progress};
-    double t0 = nf_task_clock();
+    double t0 = nf_clock();
     nf_status st = nf_trainer_run(s->trainer, &s->data, jobs, n, &h);
-    double wall = nf_task_clock() - t0, busy = 0;
+    double wall = nf_clock() - t0, busy = 0;
     for (int i = 0; i < n; i++) {
         if (jobs[i].status) continue;
         busy += jobs[i].out.seconds;
@@ -330,7 +331,7 @@ static nf_stop_reason stop_after(const nf_search *s, const run_ctx *r, double ge
  * when the search is over. */
 static nf_status generation(nf_search *s, run_ctx *r)
 {
-    double t0 = nf_task_clock();
+    double t0 = nf_clock();
     nf_gen_stats stats = {0};
     r->gen = &stats;
     s->progress_done = 0;
@@ -342,7 +343,7 @@ static nf_status generation(nf_search *s, run_ctx *r)
     memcpy(sorted, s->pop, (size_t)s->n_pop * sizeof *sorted);
     qsort(sorted, (size_t)s->n_pop, sizeof *sorted, by_fitness_desc);
     st = remember_best(s, sorted[0]);
-    stats.seconds = nf_task_clock() - t0;
+    stats.seconds = nf_clock() - t0;
     finish_stats(s, sorted, &stats);
     s->stop_reason = stop_after(s, r, s->strategy->next_seconds ? s->strategy->next_seconds(s, stats.seconds) : stats.seconds);
     if (!st && s->stop_reason == NF_STOP_NONE) st = s->strategy->next(s, sorted);

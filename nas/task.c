@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "engine/clock.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
 #include "engine/neuron_value.h"
@@ -14,13 +15,6 @@
 nf_task_params nf_task_defaults(void)
 {
     return (nf_task_params){.refresh_images = 1024, .time_penalty = 0.004, .threads = 1};
-}
-
-double nf_task_clock(void)
-{
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
 /* ==== a slice of the endless stream of shuffled epochs ==================== */
@@ -102,7 +96,7 @@ static float rate_at(const trainer *t, int64_t done, int64_t total)
  * about a third of a training step). Moves the slice's end with it. */
 static int64_t retarget(trainer *t, slice_source *src, int64_t done, int64_t total)
 {
-    double elapsed = nf_task_clock() - t->started, per_image = elapsed / (double)done;
+    double elapsed = nf_clock() - t->started, per_image = elapsed / (double)done;
     double scoring = (t->p->refresh_images + (double)nf_ds_count(t->val)) * per_image / 3;
     double left = t->p->deadline - elapsed - scoring;
     int64_t target = done + (left > 0 ? (int64_t)(left / per_image) : 0);
@@ -190,7 +184,7 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
 
 nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p, nf_task_out *out)
 {
-    double started = nf_task_clock(), scoring = 0;
+    double started = nf_clock(), scoring = 0;
     trainer t = {.started = started, .val = d->val, .c = c, .p = p};
     /* the second part of a generation's slice draws masks of its own */
     uint64_t stream = ((uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation) ^ ((uint64_t)p->schedule_done << 40);
@@ -207,12 +201,12 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
         slice_source src = {b, p->start, p->start + p->images, nf_ds_count(d->train)};
         slice_seek(&src);
         st = train_slice(&t, &src, &loss, &trained);
-        scoring = nf_task_clock();
+        scoring = nf_clock();
         if (!st) st = score(&t, d, &accuracy);
-        scoring = nf_task_clock() - scoring;
+        scoring = nf_clock() - scoring;
     }
     c->trained_gen = p->generation;
-    c->seconds = nf_task_clock() - started;
+    c->seconds = nf_clock() - started;
     c->images += trained;
     c->train_loss = loss;
     if (st == NF_ERR_DIVERGED) {

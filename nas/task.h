@@ -67,8 +67,6 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
 /* The same, telling where the time went (out may be NULL). */
 nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p, nf_task_out *out);
 
-/* Monotonic clock in seconds (a task's and a search's wall time). */
-double nf_task_clock(void);
 
 /* Accuracy of g on every image of ds (batchnorm in inference mode). */
 nf_status nf_task_accuracy(nf_graph *g, const nf_dataset *ds, const nf_ds_norm *norm, int batch, int threads,

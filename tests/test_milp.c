@@ -42,7 +42,7 @@ static void test_a_fatal_glpk_error_is_a_status(void **state)
     (void)state;
     nf_milp pr;
     double x[3] = {0};
-    nf_plan_stats stats = {0};
+    nf_milp_size stats = {0};
     small_program(&pr);
     assert_int_equal(nf_milp_solve(&pr, 1000, x, &stats), NF_OK);
     assert_float_equal(x[1] + x[2], 2.0, 1e-9);

@@ -143,8 +143,7 @@ typedef struct schedule { float lr; long steps_per_epoch, total, epoch; } schedu
 static float cosine_rate(void *user, long step)
 {
     const schedule *s = user;
-    double t = (double)(s->epoch * s->steps_per_epoch + step - 1) / (double)s->total;
-    return (float)(s->lr * 0.5 * (1.0 + cos(M_PI * (t < 1 ? t : 1))));
+    return nf_optim_cosine(s->lr, (double)(s->epoch * s->steps_per_epoch + step - 1) / (double)s->total);
 }
 
 static nf_status train_and_report(const train_options *o, const nf_ds_splits *data, nf_graph *g)

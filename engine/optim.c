@@ -87,3 +87,5 @@ void nf_optim_reset(nf_graph *g)
     memset(g->moment2, 0, bytes);
     memset(g->age, 0, bytes);
 }
+
+float nf_optim_cosine(float lr, double at) { return (float)(lr * 0.5 * (1.0 + cos(M_PI * (at < 1 ? at : 1)))); }

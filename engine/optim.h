@@ -35,6 +35,9 @@ void nf_optim_step(nf_graph *g, const nf_optim *o);
 void nf_optim_reset(nf_graph *g);
 
 const char *nf_optim_name(nf_optim_kind kind);
+/* The one learning-rate schedule: lr on a half cosine to 0 at `at`, the
+ * share of the schedule behind (clamped to [.., 1]). */
+float nf_optim_cosine(float lr, double at);
 /* The kind named name, or NF_OPTIM_COUNT if none. */
 nf_optim_kind nf_optim_parse(const char *name);
 

@@ -87,8 +87,7 @@ static float rate_at(const trainer *t, int64_t done, int64_t total)
         done += t->p->schedule_done;
         total = t->p->schedule_images;
     }
-    double at = (double)done / (double)total;
-    return (float)(lr * 0.5 * (1.0 + cos(M_PI * (at < 1 ? at : 1))));
+    return nf_optim_cosine(lr, (double)done / (double)total);
 }
 
 /* The slice's new length for the task to end by its deadline, at the speed

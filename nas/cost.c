@@ -48,6 +48,8 @@ double nf_cost_train_seconds(const nf_graph *g)
     return seconds;
 }
 
+nf_limits nf_limits_ceiling(void) { return (nf_limits){.max_params = (int64_t)1 << 27, .max_width = 8192}; }
+
 nf_limits nf_limits_defaults(void)
 {
     return (nf_limits){.max_params = 600000, .max_mflops = 300, .max_memory_mb = 1024, .max_width = 512};

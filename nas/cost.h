@@ -31,6 +31,12 @@ typedef struct nf_limits {
     int max_width;             /* largest nout of a layer; 0: none */
 } nf_limits;
 
+/* The ceiling of any graph the mutation core builds, whatever a search
+ * allows: 8192 neurons in a vertex (8x the widest layer of common CNNs)
+ * and 2^27 parameters (4 buffers of 512 MiB: weights, gradients, two
+ * moments, what a workstation can train one candidate of). */
+nf_limits nf_limits_ceiling(void);
+
 /* 600,000 parameters (a run file keeps about 16 bytes per parameter of
  * each living candidate: this keeps an 8-hour run's file under 100 MB),
  * 300 MFLOPs per image, 1,024 MB per batch, 512 neurons. */

@@ -10,7 +10,7 @@
 nf_mutate_params nf_mutate_defaults(nf_rng *rng)
 {
     return (nf_mutate_params){.plan = nf_plan_defaults(), .rng = rng, .align = NF_ALIGN_MEET,
-                              .max_nout = NF_MUTATE_MAX_NOUT, .max_params = NF_MUTATE_MAX_PARAMS};
+                              .limits = nf_limits_ceiling()};
 }
 
 /* ==== plan first, then copy and swap ===================================== */
@@ -41,17 +41,28 @@ static size_t params_of(const nf_vertex *v, int nin, int nout)
     return d->n_param ? d->n_param(&x) : 0;
 }
 
+/* p's limits, a 0 (none) meaning the ceiling. */
+static int width_limit(const nf_mutate_params *p)
+{
+    return p->limits.max_width > 0 ? p->limits.max_width : nf_limits_ceiling().max_width;
+}
+
+static size_t params_limit(const nf_mutate_params *p)
+{
+    return (size_t)(p->limits.max_params > 0 ? p->limits.max_params : nf_limits_ceiling().max_params);
+}
+
 /* NF_ERR_LIMIT when vertex sizes (nout_of[i], nin_of[i]) exceed p's limits. */
 static nf_status check_limits(const nf_graph *g, const int *nin_of, const int *nout_of, const nf_mutate_params *p)
 {
     size_t total = 0;
     for (int i = 0; i < g->n; i++) {
-        if (nout_of[i] > p->max_nout)
-            return nf_fail(NF_ERR_LIMIT, "vertex %d would have %d neurons (limit %d)", i, nout_of[i], p->max_nout);
+        if (nout_of[i] > width_limit(p))
+            return nf_fail(NF_ERR_LIMIT, "vertex %d would have %d neurons (limit %d)", i, nout_of[i], width_limit(p));
         total += params_of(&g->v[i], nin_of[i], nout_of[i]);
     }
-    if (total > p->max_params)
-        return nf_fail(NF_ERR_LIMIT, "the graph would have %zu parameters (limit %zu)", total, p->max_params);
+    if (total > params_limit(p))
+        return nf_fail(NF_ERR_LIMIT, "the graph would have %zu parameters (limit %zu)", total, params_limit(p));
     return NF_OK;
 }
 
@@ -151,8 +162,8 @@ nf_status nf_mutate_sizes(nf_graph *g, const nf_plan_target *targets, int n, con
     if (n < 1 || !targets) return nf_fail(NF_ERR_ARG, "no size requested");
     for (int t = 0; t < n; t++) {
         if (!valid_index(g, targets[t].vertex)) return nf_fail(NF_ERR_ARG, "vertex %d does not exist", targets[t].vertex);
-        if (targets[t].size > p->max_nout)
-            return nf_fail(NF_ERR_LIMIT, "vertex %d: %d neurons asked (limit %d)", targets[t].vertex, targets[t].size, p->max_nout);
+        if (targets[t].size > width_limit(p))
+            return nf_fail(NF_ERR_LIMIT, "vertex %d: %d neurons asked (limit %d)", targets[t].vertex, targets[t].size, width_limit(p));
     }
     nf_plan_request r = {.targets = targets, .n_targets = n, .keep_all = growth(g, targets, n)};
     nf_plan *plan;
@@ -264,7 +275,7 @@ nf_status nf_mutate_insert(nf_graph *g, const nf_insert *s, const nf_mutate_para
     if (index) *index = -1;
     nf_status st = begin(p);
     if (st || (st = check_insert(g, s))) return st;
-    if (s->nout > p->max_nout) return nf_fail(NF_ERR_LIMIT, "%d neurons asked (limit %d)", s->nout, p->max_nout);
+    if (s->nout > width_limit(p)) return nf_fail(NF_ERR_LIMIT, "%d neurons asked (limit %d)", s->nout, width_limit(p));
     nf_graph *c;
     if ((st = nf_graph_clone(g, &c))) return st;
     int src = s->before ? c->v[s->anchor].inputs[s->slot] : s->anchor;

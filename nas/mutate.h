@@ -22,6 +22,7 @@
 #define NF_MUTATE_H
 
 #include "engine/graph.h"
+#include "nas/cost.h"
 #include "nas/plan.h"
 
 /* How to reconcile two sides of different sizes that an edit joins (the
@@ -53,17 +54,12 @@ typedef struct nf_mutate_params {
     nf_plan_params plan; /* planner settings: time limit, caller's values, weights */
     nf_rng *rng;         /* draws new neurons' weights and new layers' init; required */
     nf_align align;      /* for nf_mutate_remove and nf_mutate_add_edge into an add (default MEET) */
-    int max_nout;        /* no vertex may end with more output neurons (default NF_MUTATE_MAX_NOUT) */
-    size_t max_params;   /* nor the graph with more parameters (default NF_MUTATE_MAX_PARAMS);
-                            both refused with NF_ERR_LIMIT before anything is allocated */
+    nf_limits limits;    /* no vertex may end with more than limits.max_width output neurons, nor the
+                            graph with more than limits.max_params parameters (default: nf_limits_ceiling();
+                            FLOPs and memory are the search's guards), refused with NF_ERR_LIMIT
+                            before anything is allocated */
     nf_mutate_report *report; /* if not NULL, filled by every call (zeroed on refusal) */
 } nf_mutate_params;
-
-/* Default limits: 8192 neurons is 8x the widest layer of common CNNs; 2^27
- * parameters make 4 buffers (weights, gradients, two moments) of 512 MiB
- * each, what a workstation can train one candidate of. */
-#define NF_MUTATE_MAX_NOUT 8192
-#define NF_MUTATE_MAX_PARAMS ((size_t)1 << 27)
 
 nf_mutate_params nf_mutate_defaults(nf_rng *rng);
 

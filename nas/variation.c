@@ -407,8 +407,8 @@ static nf_status attempt(const nf_variation *v, const nf_candidate *p1, const nf
     x.mp.plan.time_limit_ms = v->plan_ms;
     /* Refused by the planner before anything is allocated; the rest of the
      * limits are checked on the result (try_graph_change). */
-    if (v->limits.max_width > 0) x.mp.max_nout = v->limits.max_width;
-    if (v->limits.max_params > 0) x.mp.max_params = (size_t)v->limits.max_params;
+    if (v->limits.max_width > 0) x.mp.limits.max_width = v->limits.max_width;
+    if (v->limits.max_params > 0) x.mp.limits.max_params = v->limits.max_params;
     if (p2 && p2 != p1 && nf_rng_uniform(rng) < v->head_crossover_odds) {
         nf_status st = cross_head(&x, p2);
         if (st) return st;

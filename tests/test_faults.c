@@ -244,7 +244,7 @@ static void test_refusals_do_not_copy(void **state)
     fx_layout(g, 3);
     nf_rng rng = fx_rng(2);
     nf_mutate_params p = nf_mutate_defaults(&rng);
-    p.max_params = g->n_param; /* any growth is over the limit */
+    p.limits.max_params = (int64_t)g->n_param; /* any growth is over the limit */
     arm(0);
     nf_status st = nf_mutate_nout(g, 1, 8, &p);
     disarm();

@@ -449,11 +449,11 @@ static void test_growth_limits(void **state)
     (void)state;
     nf_mutate_params p = params();
     nf_graph *g = fx_size_cycle();
-    ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 2, NF_MUTATE_MAX_NOUT, &p));
-    p.max_params = g->n_param + 100;
+    ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 2, nf_limits_ceiling().max_width, &p));
+    p.limits.max_params = (int64_t)g->n_param + 100;
     ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 2, 50, &p));
     assert_non_null(strstr(nf_last_error(), "parameters"));
-    p.max_nout = 5;
+    p.limits.max_width = 5;
     ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_nout(g, 1, 2, &p));
     nf_insert s = {.anchor = 1, .op = NF_OP_CONV2D, .attr = nf_attr_default(), .nout = 6};
     ASSERT_REFUSED(g, NF_ERR_LIMIT, nf_mutate_insert(g, &s, &p, NULL));

@@ -16,7 +16,7 @@ OPT     ?= -O2 -march=native
 CFLAGS  += -std=c11 $(OPT) -g -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -fopenmp -D_DEFAULT_SOURCE -I. -I$(BUILD)/gen -MMD -MP \
            $(shell pkg-config --cflags plplot 2>/dev/null)
 LDLIBS  += -lopenblas -lglpk -lsqlite3 -lpng -lz -ljansson -lprotobuf-c -lplplot -lm -fopenmp
-# Open MPI: app/mpi_pool.c is its only includer (nasfit fit --mpi).
+# Open MPI: app/session/mpi_pool.c is its only includer (nasfit fit --mpi).
 MPI_CFLAGS := $(shell pkg-config --cflags ompi-c 2>/dev/null)
 LDLIBS  += $(shell pkg-config --libs ompi-c 2>/dev/null)
 
@@ -25,8 +25,8 @@ LDLIBS  += $(shell pkg-config --libs ompi-c 2>/dev/null)
 ONNX_PROTO ?= /usr/lib/python3/dist-packages/onnx/onnx.proto
 GEN_ONNX  := $(BUILD)/gen/onnx.pb-c
 
-LIB_SRC   := $(wildcard engine/*.c engine/ops/*.c nas/*.c datasets/*.c app/*.c)
-LIB_SRC   := $(filter-out app/main.c,$(LIB_SRC))
+LIB_SRC   := $(wildcard engine/*.c engine/ops/*.c nas/*.c datasets/*.c app/*/*.c)
+LIB_SRC   := $(filter-out app/cmd/main.c,$(LIB_SRC))
 TEST_SRC  := $(wildcard tests/test_*.c)
 BENCH_SRC := $(wildcard bench/*.c)
 
@@ -57,16 +57,16 @@ $(GEN_ONNX).c $(GEN_ONNX).h &: $(ONNX_PROTO)
 $(GEN_ONNX).o: $(GEN_ONNX).c
 	$(CC) $(CFLAGS) -w -c $< -o $@
 
-$(BUILD)/app/mpi_pool.o: CFLAGS += $(MPI_CFLAGS)
+$(BUILD)/app/session/mpi_pool.o: CFLAGS += $(MPI_CFLAGS)
 
 # Only the exporter includes the generated header.
-$(BUILD)/app/onnx_export.o: | $(GEN_ONNX).h
+$(BUILD)/app/formats/onnx_export.o: | $(GEN_ONNX).h
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(NASFIT): $(BUILD)/app/main.o $(LIB)
+$(NASFIT): $(BUILD)/app/cmd/main.o $(LIB)
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
 
 $(BUILD)/tests/%: $(BUILD)/tests/%.o $(LIB)
@@ -101,4 +101,4 @@ asan: deps
 clean:
 	rm -rf build build-asan
 
--include $(LIB_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d) $(ONNX_FIXTURE).d $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.d) $(BUILD)/app/main.d
+-include $(LIB_OBJ:.o=.d) $(TEST_SRC:tests/%.c=$(BUILD)/tests/%.d) $(ONNX_FIXTURE).d $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%.d) $(BUILD)/app/cmd/main.d

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "engine/clock.h"
-#include "app/progress.h"
+#include "app/session/progress.h"
 #include "datasets/datasets.h"
 
 /* Microseconds per batch over `batches` batches, epochs reshuffled as they end. */

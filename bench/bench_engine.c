@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "engine/clock.h"
-#include "app/progress.h"
+#include "app/session/progress.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
 #include "engine/models.h"

@@ -17,9 +17,9 @@
 #include <string.h>
 
 #include "engine/clock.h"
-#include "app/config.h"
-#include "app/mpi_pool.h"
-#include "app/progress.h"
+#include "app/formats/config.h"
+#include "app/session/mpi_pool.h"
+#include "app/session/progress.h"
 #include "datasets/prepare.h"
 #include "nas/search.h"
 #include "nas/wire.h"

@@ -16,7 +16,7 @@
 #include <stdlib.h>
 
 #include "engine/clock.h"
-#include "app/progress.h"
+#include "app/session/progress.h"
 #include "engine/graph.h"
 #include "nas/plan.h"
 

@@ -16,8 +16,8 @@
 #include <string.h>
 
 #include "engine/clock.h"
-#include "app/config.h"
-#include "app/progress.h"
+#include "app/formats/config.h"
+#include "app/session/progress.h"
 #include "datasets/prepare.h"
 #include "engine/threads.h"
 #include "nas/search.h"

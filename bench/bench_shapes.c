@@ -13,7 +13,7 @@
 #include <string.h>
 
 #include "engine/clock.h"
-#include "app/progress.h"
+#include "app/session/progress.h"
 #include "engine/exec.h"
 #include "engine/loss.h"
 #include "engine/train.h"

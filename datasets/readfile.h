@@ -29,7 +29,7 @@ nf_status nf_ds_read_regular(const char *path, size_t max, uint8_t **data, size_
 nf_status nf_ds_read_file(const char *path, uint8_t **data, size_t *len);
 
 /* CRC-32 (ISO-HDLC, as zlib, gzip and PNG compute it) of data[0..len).
- * Also the checksum of app/model_file.c, so zlib stays wrapped here. */
+ * Also the checksum of app/formats/model_file.c, so zlib stays wrapped here. */
 uint32_t nf_ds_crc32(const void *data, size_t len);
 
 #endif

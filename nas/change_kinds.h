@@ -1,7 +1,7 @@
 /* Every kind of change a child can carry, one row each. Adding a graph
  * mutation is one row here and its function in nas/variation.c; the enum
  * (nas/candidate.h), the stored names, the default odds, the order of
- * application and the `mutation.<name>` configuration keys (app/config.c)
+ * application and the `mutation.<name>` configuration keys (app/formats/config.c)
  * all come from these rows.
  *
  * A row is X(ID, number, stable name, phase, default odds, apply function).

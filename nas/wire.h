@@ -3,7 +3,7 @@
  * candidate), its result (status, the trained candidate, where the time
  * went), and the data every task reads (the training and validation sets,
  * normalisation, augmentation, run seed). This file alone defines those
- * layouts; app/mpi_pool.c only moves the bytes. A task trained on what
+ * layouts; app/session/mpi_pool.c only moves the bytes. A task trained on what
  * came out of these buffers gives the same bytes as the task trained in
  * place (tests/test_wire.c).
  *

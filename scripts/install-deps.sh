@@ -9,7 +9,7 @@
 # (docs/performance.md: 148 against 103 GFLOP/s at 128^3 on 2 threads).
 set -e
 #
-# jansson: the architecture JSON (app/arch_json.c). protobuf-c-compiler and
+# jansson: the architecture JSON (app/formats/arch_json.c). protobuf-c-compiler and
 # libprotobuf-c-dev: the ONNX export, generated at build time from the
 # onnx.proto that python3-onnx ships (python3-onnx also checks exported
 # models in the tests). PLplot with its Cairo driver: progress plots.
@@ -18,7 +18,7 @@ set -e
 # opens nasfit report's page in it (headless) and screenshots it. nodejs/npm: the ONNX
 # Runtime the export test runs (onnxruntime-node, below). Open MPI
 # (libopenmpi-dev: the build flags through `pkg-config ompi-c`, used by
-# app/mpi_pool.c only; openmpi-bin: mpirun, for `nasfit fit --mpi` and
+# app/session/mpi_pool.c only; openmpi-bin: mpirun, for `nasfit fit --mpi` and
 # tests/mpi_check.sh).
 PACKAGES="build-essential pkg-config libopenblas-dev libglpk-dev libsqlite3-dev
 libpng-dev zlib1g-dev libcmocka-dev dataset-fashion-mnist libjansson-dev

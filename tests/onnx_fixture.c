@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/model_file.h"
-#include "app/onnx_export.h"
+#include "app/formats/model_file.h"
+#include "app/formats/onnx_export.h"
 #include "datasets/load.h"
 #include "engine/exec.h"
 #include "tests/model_fixtures.h"

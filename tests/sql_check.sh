@@ -32,7 +32,7 @@ printf '/* select the best, update the page, insert a row: words, not SQL */\nco
 [ -n "$(offenders "$T/raw.c")" ] || { echo "FAIL: the check misses a raw nf_store_exec call"; failures=$((failures + 1)); }
 [ -z "$(offenders "$T/prose.c")" ] || { echo "FAIL: the check flags prose as SQL"; failures=$((failures + 1)); }
 
-files=$(find app -name '*.[ch]' | grep -vE "$STORE" | grep -v 'app/store\.h$' | sort)
+files=$(find app -name '*.[ch]' | grep -vE "$STORE" | grep -v '/store\.h$' | sort)
 found=$(offenders $files)
 if [ -n "$found" ]; then
   echo "FAIL: SQL outside the run store's files (store.c, run_store.c, run_queries.c):"

@@ -8,8 +8,8 @@
 #include <fcntl.h>
 #include <limits.h>
 
-#include "app/args.h"
-#include "app/commands.h"
+#include "app/cmd/args.h"
+#include "app/cmd/commands.h"
 #include "tests/capture.h"
 #include "tests/ds_fixtures.h"
 

@@ -10,7 +10,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
-#include "app/commands.h"
+#include "app/cmd/commands.h"
 #include "tests/capture.h"
 #include "tests/ds_fixtures.h"
 

@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include <fcntl.h>
 
-#include "app/commands.h"
+#include "app/cmd/commands.h"
 #include "tests/capture.h"
 #include "tests/ds_fixtures.h"
 

@@ -10,8 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/arch_json.h"
-#include "app/onnx_export.h"
+#include "app/formats/arch_json.h"
+#include "app/formats/onnx_export.h"
 #include "engine/op.h"
 #include "tests/model_fixtures.h"
 

@@ -10,7 +10,7 @@
 #include <fcntl.h>
 #include <math.h>
 
-#include "app/commands.h"
+#include "app/cmd/commands.h"
 #include "tests/ds_fixtures.h"
 
 /* ---- helpers ---- */

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/model_file.h"
+#include "app/formats/model_file.h"
 #include "datasets/readfile.h"
 #include "engine/exec.h"
 #include "tests/model_fixtures.h"

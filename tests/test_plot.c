@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/plot.h"
+#include "app/formats/plot.h"
 #include "engine/rng.h"
 
 #define GENERATIONS 30

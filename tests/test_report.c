@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/html_text.h"
-#include "app/report_html.h"
-#include "app/svg_plot.h"
+#include "app/report/html_text.h"
+#include "app/report/report_html.h"
+#include "app/report/svg_plot.h"
 
 #define HOSTILE "<script>alert(1)</script>"
 

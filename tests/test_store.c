@@ -16,9 +16,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/config.h"
-#include "app/run_store.h"
-#include "app/store.h"
+#include "app/formats/config.h"
+#include "app/store/run_store.h"
+#include "app/store/store.h"
 #include "datasets/dataset.h"
 #include "tests/search_fixtures.h"
 #include "datasets/normalize.h"

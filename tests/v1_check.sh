@@ -1,6 +1,6 @@
 #!/bin/sh
 # A version-1 run file (made here from a tiny run by dropping schema v2's
-# columns) reads through the temporary views (app/run_store.c, read_views[])
+# columns) reads through the temporary views (app/store/run_store.c, read_views[])
 # without being written to: lineage and show print what they print for the
 # version-2 file, top the same but for the worker (a v2 figure: "-"),
 # history each generation with "-" for the v2 shares, and report writes its

@@ -226,7 +226,7 @@ for k in range(8):
     at = rng.randrange(40, 4000)
     MUTATIONS.append(("population blob byte %d flipped" % at, "UPDATE weights SET data = substr(data, 1, %d) || x'a5' || "
                       "substr(data, %d) WHERE role = 'population'" % (at, at + 2), False))
-SCHEMA = int(re.search(r"#define NF_STORE_SCHEMA (\d+)", open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app", "store.h")).read()).group(1))
+SCHEMA = int(re.search(r"#define NF_STORE_SCHEMA (\d+)", open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "app", "store", "store.h")).read()).group(1))
 for v in [-1, -(2 ** 31), SCHEMA + 1, 99, 2 ** 31 - 1]:
     MUTATIONS.append(("user_version %d" % v, "PRAGMA user_version = %d" % v, True))
 MUTATIONS.append(("application_id 0", "PRAGMA application_id = 0", True))

@@ -8,7 +8,7 @@
  * over the whole slice, so every score is taken at an annealed state and
  * a lower rate is not rewarded for looking better after one slice.
  *
- * With screen_draws, generation 0 is a screen: that many random draws
+ * With screen_draws above the population, generation 0 is a screen: that many random draws
  * each train screen_share of a slice on one cosine (one rung of successive
  * halving), scored on cull_val_images validation images, and the best
  * `population` of them by fitness go on as the first population, all
@@ -22,7 +22,7 @@
 #include "nas/search_internal.h"
 
 /* 1 while generation 0 screens the draws. */
-static int screening(const nf_search *s) { return s->generation == 0 && s->cfg.screen_draws > 0; }
+static int screening(const nf_search *s) { return s->generation == 0 && s->cfg.screen_draws > s->cfg.population; }
 
 /* Images of each draw's training in the screen. */
 static int64_t screen_images(const nf_search *s)
@@ -33,7 +33,7 @@ static int64_t screen_images(const nf_search *s)
 
 static nf_status evolve_first(nf_search *s)
 {
-    return nf_search_draw_population(s, s->cfg.screen_draws ? s->cfg.screen_draws : s->cfg.population);
+    return nf_search_draw_population(s, screening(s) ? s->cfg.screen_draws : s->cfg.population);
 }
 
 /* Images of a generation's first part, after which children are compared

@@ -41,9 +41,9 @@ nf_status nf_search_config_check(const nf_search_config *c)
     if (c->halving_draws < 2 || c->halving_draws > 1024 || c->halving_eta < 2 || c->halving_eta > c->halving_draws)
         return nf_fail(NF_ERR_ARG, "successive halving: draws %d not in 2..1024 or eta %d not in 2..draws",
                        c->halving_draws, c->halving_eta);
-    if (c->screen_draws && (c->screen_draws < c->population || c->screen_draws > 1024 || !(c->screen_share > 0 && c->screen_share <= 1)))
-        return nf_fail(NF_ERR_ARG, "screening: draws %d not in population (%d)..1024, or share %g of a slice not in (0, 1]",
-                       c->screen_draws, c->population, c->screen_share);
+    if (c->screen_draws < 0 || c->screen_draws > 1024 || !(c->screen_share > 0 && c->screen_share <= 1))
+        return nf_fail(NF_ERR_ARG, "screening: draws %d not in 0..1024, or share %g of a slice not in (0, 1]",
+                       c->screen_draws, c->screen_share);
     return nf_variation_check(&c->var);
 }
 
@@ -87,7 +87,7 @@ int nf_search_population_at(const nf_search *s, int g)
 {
     const nf_search_config *c = &s->cfg;
     if (c->strategy == NF_STRATEGY_FIXED) return 1;
-    if (c->strategy != NF_STRATEGY_RANDOM) return g == 0 && c->screen_draws ? c->screen_draws : c->population;
+    if (c->strategy != NF_STRATEGY_RANDOM) return g == 0 && c->screen_draws > c->population ? c->screen_draws : c->population;
     int n = c->halving_draws;
     for (int k = 0; k < g && n > 1; k++) n = (n + c->halving_eta - 1) / c->halving_eta;
     return n;

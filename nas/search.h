@@ -58,7 +58,8 @@ typedef struct nf_search_config {
     int cull_val_images;     /* ... on this many validation images (2000) ... */
     double cull_margin;      /* ... and culled when their fitness is below the parent's by more than this (0.005) */
     int screen_draws;        /* evolution: generation 0 trains this many random draws on screen_share of
-                                a slice each and the best `population` go on (0: generation 0 is the population) */
+                                a slice each and the best `population` go on (at most the population: no
+                                screen, generation 0 is the population) */
     double screen_share;     /* ... (0.4) */
     int halving_draws;       /* random: architectures of the first rung (27) */
     int halving_eta;         /* random: one in eta promoted, trained eta times as long (3) */

@@ -8,13 +8,13 @@
  * over the whole slice, so every score is taken at an annealed state and
  * a lower rate is not rewarded for looking better after one slice.
  *
- * With screen_draws above the population, generation 0 is a screen: that many random draws
- * each train screen_share of a slice on one cosine (one rung of successive
- * halving), scored on cull_val_images validation images, and the best
- * `population` of them by fitness go on as the first population, all
- * survivors; children follow from generation 1. A
- * search then starts from the best of many draws rather than from as many
- * draws as it has places. */
+ * With screen_draws above the population, generation 0 is a screen: that
+ * many random draws each train screen_share of a slice on one cosine (one
+ * rung of successive halving), scored on cull_val_images validation
+ * images, and the best `population` of them by fitness go on as the first
+ * population, all survivors; children follow from generation 1. A search
+ * then starts from the best of many draws rather than from as many draws
+ * as it has places. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -93,6 +93,7 @@ int main(int argc, char **argv)
     }
     nf_search_config c = nf_fit_config_defaults().search;
     c.population = 4;
+    c.screen_draws = 0; /* one generation of the population, not the screen */
     c.slice_images = quick ? 1000 : 5000;
     nf_ds_prepare_options po = nf_ds_prepare_defaults();
     nf_ds_splits d = {0};

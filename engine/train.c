@@ -69,7 +69,7 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
         total += (double)loss * n;
         seen += n;
         steps++;
-        if (p->hook && p->hook(p->hook_user, steps, loss)) { st = nf_fail(NF_ERR_INTERRUPTED, "training stopped"); break; }
+        if (p->hook && p->hook(p->hook_user, steps, n, loss)) { st = nf_fail(NF_ERR_INTERRUPTED, "training stopped"); break; }
     }
     free(labels);
     if (mean_loss) *mean_loss = seen ? total / seen : 0;

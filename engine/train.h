@@ -11,9 +11,10 @@
  * nf_last_error): the loops then stop with NF_ERR_ARG quoting it. */
 typedef int (*nf_batch_source)(void *user, nf_tensor *x, int *labels);
 
-/* Called after every training step (for progress display); may be NULL.
- * A non-zero return stops the epoch (NF_ERR_INTERRUPTED). */
-typedef int (*nf_step_hook)(void *user, long step, float loss);
+/* Called after every training step (numbered from 1) of n images with its
+ * mean loss (for progress, deadlines); may be NULL. A non-zero return
+ * stops the epoch (NF_ERR_INTERRUPTED). */
+typedef int (*nf_step_hook)(void *user, long step, int n, float loss);
 
 typedef struct nf_train_params {
     nf_optim optim;        /* optimiser and learning rate */

@@ -3,12 +3,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "engine/clock.h"
 #include "engine/exec.h"
-#include "engine/loss.h"
-#include "engine/neuron_value.h"
 #include "engine/train.h"
 #include "nas/cost.h"
 
@@ -73,8 +70,9 @@ typedef struct trainer {
     const nf_dataset *val;   /* scored on after training */
     nf_candidate *c;
     const nf_task_params *p;
+    slice_source *src;       /* the slice being trained on */
+    int64_t done, total;     /* its images trained so far, and its length (a deadline may move it) */
     nf_exec *e;
-    int *labels;
     nf_rng dropout;
 } trainer;
 
@@ -104,39 +102,49 @@ static int64_t retarget(trainer *t, slice_source *src, int64_t done, int64_t tot
     return target;
 }
 
-/* Trains over source until it ends; *mean_loss over the images seen, *trained their count. */
+/* Before each step of engine/train.c's loop: the threads a lent thread
+ * gives, and the learning rate at the images done so far. */
+static float step_rate(void *user, long step)
+{
+    (void)step;
+    trainer *t = user;
+    if (t->p->threads_now) nf_exec_set_threads(t->e, t->p->threads_now(t->p->threads_user));
+    return rate_at(t, t->done, t->total);
+}
+
+/* After each step: the images done, the deadline, progress and stop. */
+static int step_done(void *user, long step, int n, float loss)
+{
+    (void)loss;
+    trainer *t = user;
+    t->done += n;
+    if (t->p->deadline > 0 && step % 8 == 0 && step >= 16) t->total = retarget(t, t->src, t->done, t->total);
+    if (t->p->progress) t->p->progress(t->p->progress_user, t->done, t->total);
+    return t->p->stop && t->p->stop(t->p->stop_user);
+}
+
+/* Trains over source until it ends, through the engine's one training loop
+ * (neuron values every 8 steps, decay 0.9, as nf_train_defaults); *mean_loss
+ * over the images seen, *trained their count. */
 static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss, int64_t *trained)
 {
-    nf_graph *g = t->c->g;
-    int64_t total = src->end - src->pos, done = 0;
-    double loss_sum = 0;
-    long steps = 0;
-    for (;;) {
-        nf_tensor *x = nf_exec_input(t->e);
-        x->n = nf_exec_batch(t->e);
-        int n = slice_next(src, x, t->labels);
-        if (n < 0) return NF_ERR_ARG;
-        if (n == 0) break;
-        if (t->p->threads_now) nf_exec_set_threads(t->e, t->p->threads_now(t->p->threads_user));
-        nf_optim o = t->c->set.optim;
-        o.lr = rate_at(t, done, total);
-        float loss;
-        nf_status st = nf_train_step(t->e, g, n, t->labels, &o, &t->dropout, &loss);
-        if (st) return st;
-        if (!isfinite(loss))
-            return nf_fail(NF_ERR_DIVERGED, "the loss became %g at step %ld of generation %d", loss, steps + 1,
-                           t->p->generation);
-        if (steps % 8 == 0 && (st = nf_value_update(g, t->e, n, 0.9f))) return st;
-        loss_sum += (double)loss * n;
-        done += n;
-        steps++;
-        if (t->p->deadline > 0 && steps % 8 == 0 && steps >= 16) total = retarget(t, src, done, total);
-        if (t->p->progress) t->p->progress(t->p->progress_user, done, total);
-        if (t->p->stop && t->p->stop(t->p->stop_user)) return nf_fail(NF_ERR_INTERRUPTED, "training stopped");
+    t->src = src;
+    t->done = 0;
+    t->total = src->end - src->pos;
+    nf_train_params tp = nf_train_defaults();
+    tp.optim = t->c->set.optim;
+    tp.rate = step_rate;
+    tp.rate_user = t;
+    tp.hook = step_done;
+    tp.hook_user = t;
+    nf_status st = nf_train_epoch(t->e, t->c->g, slice_next, src, &tp, &t->dropout, mean_loss);
+    *trained = t->done;
+    if (st == NF_ERR_DIVERGED) {
+        char detail[200];
+        snprintf(detail, sizeof detail, "%s", nf_last_error());
+        return nf_fail(NF_ERR_DIVERGED, "%s, in generation %d", detail, t->p->generation);
     }
-    *mean_loss = done ? loss_sum / (double)done : 0;
-    *trained = done;
-    return NF_OK;
+    return st;
 }
 
 /* Re-measures batchnorm statistics on the slice's first images (no
@@ -191,8 +199,6 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
     nf_batcher *b = NULL;
     nf_status st = nf_exec_create(c->g, c->set.batch, &t.e);
     if (!st) st = nf_batcher_create(d->train, &d->norm, &d->aug, c->set.batch, d->seed, &b);
-    if (!st && !(t.labels = malloc((size_t)c->set.batch * sizeof *t.labels)))
-        st = nf_fail(NF_ERR_NOMEM, "cannot allocate labels");
     double loss = 0, accuracy = 0;
     int64_t trained = 0;
     if (!st) {
@@ -218,7 +224,6 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
         c->reason[0] = 0;
     }
     if (out) *out = (nf_task_out){.seconds = c->seconds, .score_seconds = scoring};
-    free(t.labels);
     nf_batcher_destroy(b);
     nf_exec_destroy(t.e);
     return st;

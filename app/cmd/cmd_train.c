@@ -125,8 +125,9 @@ typedef struct step_display {
     double loss_sum;   /* over the steps so far, for the running mean */
 } step_display;
 
-static int on_step(void *user, long step, float loss)
+static int on_step(void *user, long step, int n, float loss)
 {
+    (void)n;
     step_display *d = user;
     d->loss_sum += loss;
     char detail[64];

@@ -180,3 +180,5 @@ const int *nf_batcher_indices(const nf_batcher *b) { return b->order + b->last; 
 int nf_batcher_batches(const nf_batcher *b) { return (b->ds->n + b->batch - 1) / b->batch; }
 
 const nf_dataset *nf_batcher_dataset(const nf_batcher *b) { return b->ds; }
+
+int nf_batcher_source(void *batcher, nf_tensor *x, int *labels) { return nf_batcher_next(batcher, x, labels); }

@@ -51,6 +51,9 @@ void nf_batcher_seek(nf_batcher *b, int epoch, int from, int to);
  * tensor {x->c, k, x->h, x->w, x->data}. Values are (pixel/255 - mean)/std.
  * Returns -1 (NF_ERR_ARG in nf_last_error) when x does not fit. */
 int nf_batcher_next(nf_batcher *b, nf_tensor *x, int *labels);
+/* nf_batcher_next as the engine's batch source (engine/train.h's
+ * nf_batch_source, user = the batcher): the one adapter between them. */
+int nf_batcher_source(void *batcher, nf_tensor *x, int *labels);
 
 /* The data set indices of the images of the last batch returned. */
 const int *nf_batcher_indices(const nf_batcher *b);

@@ -45,7 +45,6 @@ static int slice_next(void *user, nf_tensor *x, int *labels)
     }
 }
 
-static int whole_set_next(void *user, nf_tensor *x, int *labels) { return nf_batcher_next(user, x, labels); }
 
 /* The first `left` images of a batcher's epoch. */
 typedef struct first_images {
@@ -238,7 +237,7 @@ nf_status nf_task_accuracy(nf_graph *g, const nf_dataset *ds, const nf_ds_norm *
     if (!st) st = nf_batcher_create(ds, norm, NULL, batch, 0, &b);
     if (!st) {
         nf_exec_set_threads(e, threads);
-        st = nf_evaluate(e, g, whole_set_next, b, accuracy, NULL);
+        st = nf_evaluate(e, g, nf_batcher_source, b, accuracy, NULL);
     }
     nf_batcher_destroy(b);
     nf_exec_destroy(e);

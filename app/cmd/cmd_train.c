@@ -117,7 +117,6 @@ static int parse(int argc, char **argv, train_options *o)
 /* Training batches that batchnorm statistics are re-measured on after an epoch. */
 #define REFRESH_BATCHES 200
 
-static int next_batch(void *user, nf_tensor *x, int *labels) { return nf_batcher_next(user, x, labels); }
 
 typedef struct step_display {
     nf_progress progress;
@@ -180,16 +179,16 @@ static nf_status train_and_report(const train_options *o, const nf_ds_splits *da
         nf_batcher_start_epoch(train_batches, epoch, 1);
         sched.epoch = epoch;
         double loss, accuracy, refreshed;
-        st = nf_train_epoch(e, g, next_batch, train_batches, &p, &rng, &loss);
+        st = nf_train_epoch(e, g, nf_batcher_source, train_batches, &p, &rng, &loss);
         nf_progress_end(&d.progress);
         if (st) break;
         nf_batcher_start_epoch(test_batches, 0, 0);
-        if ((st = nf_evaluate(e, g, next_batch, test_batches, &accuracy, NULL))) break;
+        if ((st = nf_evaluate(e, g, nf_batcher_source, test_batches, &accuracy, NULL))) break;
         /* The same weights with batchnorm statistics measured on them, not trailing them. */
         nf_batcher_start_epoch(train_batches, epoch, 1);
         nf_batcher_start_epoch(test_batches, 0, 0);
-        if ((st = nf_refresh_batchnorm(e, g, next_batch, train_batches, REFRESH_BATCHES)) ||
-            (st = nf_evaluate(e, g, next_batch, test_batches, &refreshed, NULL)))
+        if ((st = nf_refresh_batchnorm(e, g, nf_batcher_source, train_batches, REFRESH_BATCHES)) ||
+            (st = nf_evaluate(e, g, nf_batcher_source, test_batches, &refreshed, NULL)))
             break;
         printf("epoch %d  mean_train_loss %.4f  test_accuracy %.4f  refreshed_bn_test_accuracy %.4f  elapsed %.1f s\n",
                epoch + 1, loss, accuracy, refreshed, nf_clock() - started);

@@ -91,12 +91,15 @@ typedef struct net {
     long step;
 } net;
 
+/* The conv tuning of every executor here (main reads NF_WINO_TILES, ...). */
+static nf_conv_tuning tuning;
+
 static int net_make(net *n, uint64_t seed, int threads)
 {
     memset(n, 0, sizeof *n);
     nf_rng_seed(&n->rng, seed, 0, NF_RNG_INIT);
     if (nf_model_reference_cnn(1, SIDE, SIDE, CLASSES, &n->rng, &n->g)) return -1;
-    if (nf_exec_create(n->g, BATCH, &n->e)) return -1;
+    if (nf_exec_create_tuned(n->g, BATCH, &tuning, &n->e)) return -1;
     nf_exec_set_threads(n->e, threads);
     n->o = nf_optim_defaults(NF_OPTIM_ADAM);
     return 0;
@@ -353,9 +356,10 @@ int main(int argc, char **argv)
         else { fprintf(stderr, "usage: %s [--rounds R] [--quick]\n", argv[0]); return 2; }
     }
     /* Tuning experiments: NF_WINO_TILES, NF_WINOGRAD=0, NF_COL_FLOATS. */
-    if (getenv("NF_WINO_TILES")) nf_conv_tuning_now.wino_tiles = atoi(getenv("NF_WINO_TILES"));
-    if (getenv("NF_WINOGRAD")) nf_conv_tuning_now.winograd = atoi(getenv("NF_WINOGRAD"));
-    if (getenv("NF_COL_FLOATS")) nf_conv_tuning_now.col_floats = atoi(getenv("NF_COL_FLOATS"));
+    tuning = nf_conv_tuning_default();
+    if (getenv("NF_WINO_TILES")) tuning.wino_tiles = atoi(getenv("NF_WINO_TILES"));
+    if (getenv("NF_WINOGRAD")) tuning.winograd = atoi(getenv("NF_WINOGRAD"));
+    if (getenv("NF_COL_FLOATS")) tuning.col_floats = atoi(getenv("NF_COL_FLOATS"));
     if (is_child) return child(train_only);
     char self[4096];
     ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);

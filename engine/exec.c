@@ -50,7 +50,9 @@ static size_t work_of(const nf_exec *e, const nf_op_def *d, const nf_vertex *v, 
     return d->work_floats ? d->work_floats(v, e->batch, in->h, in->w, &e->tuning) : 0;
 }
 
-nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
+nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out) { return nf_exec_create_tuned(g, batch, NULL, out); }
+
+nf_status nf_exec_create_tuned(const nf_graph *g, int batch, const nf_conv_tuning *t, nf_exec **out)
 {
     *out = NULL;
     if (batch < 1) return nf_fail(NF_ERR_ARG, "batch size %d must be at least 1", batch);
@@ -58,7 +60,7 @@ nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out)
     if (!e) return nf_fail(NF_ERR_NOMEM, "cannot allocate an executor");
     e->n_vertices = g->n;
     e->shape_version = g->shape_version;
-    e->tuning = nf_conv_tuning_now;
+    e->tuning = t ? *t : nf_conv_tuning_default();
     e->batch = batch;
     e->threads = 1;
     e->out = calloc((size_t)g->n, sizeof *e->out);

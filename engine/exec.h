@@ -4,10 +4,9 @@
  * `batch` images: each vertex's output and gradient, the ops' saved data,
  * one shared scratch area. It is made once per architecture and reused for
  * every batch, so training allocates nothing per step. It records the
- * graph's shape_version and the conv2d tuning (nf_conv_tuning_now) at
- * creation: after a mutation or layout of the graph, forward and backward
- * refuse with NF_ERR_GRAPH and touch nothing (make a new executor); a later
- * change of the global tuning does not reach it. */
+ * graph's shape_version and keeps the conv2d tuning it was made with:
+ * after a mutation or layout of the graph, forward and backward refuse
+ * with NF_ERR_GRAPH and touch nothing (make a new executor). */
 #ifndef NF_EXEC_H
 #define NF_EXEC_H
 
@@ -16,8 +15,13 @@
 
 typedef struct nf_exec nf_exec;
 
-/* Buffers for g (already checked and laid out) and batches of up to batch. */
+struct nf_conv_tuning;
+
+/* Buffers for g (already checked and laid out) and batches of up to batch,
+ * with the default conv tuning. */
 nf_status nf_exec_create(const nf_graph *g, int batch, nf_exec **out);
+/* The same with conv tuning t (copied; NULL: the default), for tests and benchmarks. */
+nf_status nf_exec_create_tuned(const nf_graph *g, int batch, const struct nf_conv_tuning *t, nf_exec **out);
 void nf_exec_destroy(nf_exec *e);
 
 /* The input tensor [C][batch][H][W] to fill before forward. */

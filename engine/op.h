@@ -63,10 +63,10 @@ typedef struct nf_block {
  * number of threads. */
 #define NF_SLICES 2
 
-/* Conv2d implementation choices, process-wide, for tests and benchmarks;
- * the defaults are what measured fastest here. An executor copies them at
- * creation (its work buffer is sized by them) and runs with its copy, so a
- * change affects only executors created after it. */
+/* Conv2d implementation choices; the defaults are what measured fastest
+ * here. An executor is made with them (nf_exec_create_tuned; its work
+ * buffer is sized by them) and runs every conv with its own copy: there is
+ * no process-wide setting. */
 typedef struct nf_conv_tuning {
     int winograd;    /* nonzero: 3x3 stride-1 convs by Winograd F(2x2,3x3) */
     int wino_min_in; /* Winograd only with at least this many input channels (its
@@ -75,7 +75,8 @@ typedef struct nf_conv_tuning {
     int col_floats;  /* im2col: floats per column buffer, at most about */
 } nf_conv_tuning;
 
-extern nf_conv_tuning nf_conv_tuning_now;
+/* Winograd on from 4 input channels, 192 tiles per GEMM, 2^20-float im2col buffers. */
+nf_conv_tuning nf_conv_tuning_default(void);
 
 /* One attribute of an op as files store and people read it: the
  * architecture JSON writes and reads it through this, `show` prints it. */

@@ -16,7 +16,6 @@
 #include "engine/train.h"
 #include "nas/mutate.h"
 #include "tests/nas_fixtures.h"
-#include "tests/tuning_fixture.h"
 
 /* ==== an executor after its graph changed ================================= */
 
@@ -93,22 +92,27 @@ static void test_exec_keeps_its_tuning(void **state)
 {
     (void)state;
     nf_graph *g = two_convs();
-    nf_conv_tuning_now.wino_tiles = 4;
-    nf_conv_tuning_now.col_floats = 64;
-    nf_exec *e;
-    assert_int_equal(nf_exec_create(g, 4, &e), NF_OK);
+    nf_conv_tuning small = nf_conv_tuning_default();
+    small.wino_tiles = 4;
+    small.col_floats = 64;
+    nf_exec *e, *big;
+    assert_int_equal(nf_exec_create_tuned(g, 4, &small, &e), NF_OK);
     size_t bytes = nf_exec_bytes(e);
     fx_fill_input(e, 3);
     assert_int_equal(nf_exec_forward(e, g, 4, 1, NULL), NF_OK);
     float before[12];
     memcpy(before, nf_exec_output(e)->data, sizeof before);
-    /* bigger chunks would need a bigger work buffer than the executor has */
-    nf_conv_tuning_now.wino_tiles = 1 << 20;
-    nf_conv_tuning_now.col_floats = 1 << 24;
+    /* an executor with bigger chunks (a bigger work buffer) computes the same */
+    assert_int_equal(nf_exec_create(g, 4, &big), NF_OK);
+    assert_true(nf_exec_bytes(big) > bytes);
+    fx_fill_input(big, 3);
+    assert_int_equal(nf_exec_forward(big, g, 4, 1, NULL), NF_OK);
+    for (int i = 0; i < 12; i++) assert_float_equal(before[i], nf_exec_output(big)->data[i], 1e-4 * (1 + fabsf(before[i])));
     assert_int_equal(nf_exec_forward(e, g, 4, 1, NULL), NF_OK);
     assert_memory_equal(before, nf_exec_output(e)->data, sizeof before);
     assert_int_equal(nf_exec_backward(e, g), NF_OK);
     assert_int_equal(nf_exec_bytes(e), bytes);
+    nf_exec_destroy(big);
     nf_exec_destroy(e);
     nf_graph_destroy(g);
 }
@@ -200,7 +204,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exec_refuses_a_mutated_graph),
         cmocka_unit_test(test_exec_refuses_bad_batch_counts),
-        cmocka_unit_test_setup_teardown(test_exec_keeps_its_tuning, save_tuning, restore_tuning),
+        cmocka_unit_test(test_exec_keeps_its_tuning),
         cmocka_unit_test(test_loops_report_a_failing_source),
         cmocka_unit_test(test_labels_outside_the_classes_are_refused),
         cmocka_unit_test(test_alloc_refuses_sizes_it_cannot_round),

@@ -17,7 +17,10 @@
 #include "engine/op.h"
 #include "engine/ops/winograd.h"
 
-nf_conv_tuning nf_conv_tuning_now = {.winograd = 1, .wino_min_in = 4, .wino_tiles = 192, .col_floats = 1 << 20};
+nf_conv_tuning nf_conv_tuning_default(void)
+{
+    return (nf_conv_tuning){.winograd = 1, .wino_min_in = 4, .wino_tiles = 192, .col_floats = 1 << 20};
+}
 
 typedef struct geometry {
     int c, n, h, w;       /* input */

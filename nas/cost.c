@@ -52,7 +52,7 @@ nf_limits nf_limits_ceiling(void) { return (nf_limits){.max_params = (int64_t)1 
 
 nf_limits nf_limits_defaults(void)
 {
-    return (nf_limits){.max_params = 600000, .max_mflops = 300, .max_memory_mb = 1024, .max_width = 512};
+    return (nf_limits){.max_params = 600000, .max_mflops = 150, .max_memory_mb = 1024, .max_width = 256};
 }
 
 nf_status nf_limits_check(const nf_limits *l, const nf_graph *g, int batch)

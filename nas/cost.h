@@ -39,7 +39,7 @@ nf_limits nf_limits_ceiling(void);
 
 /* 600,000 parameters (a run file keeps about 16 bytes per parameter of
  * each living candidate: this keeps an 8-hour run's file under 100 MB),
- * 300 MFLOPs per image, 1,024 MB per batch, 512 neurons. */
+ * 150 MFLOPs per image, 1,024 MB per batch, 256 neurons. */
 nf_limits nf_limits_defaults(void);
 
 /* NF_OK when a candidate of this architecture training with batch fits;

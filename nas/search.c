@@ -11,12 +11,14 @@
 
 nf_search_config nf_search_defaults(void)
 {
-    return (nf_search_config){.population = 8, .elite = 2, .tournament = 3, .strategy = NF_STRATEGY_ELITISM,
-                              .slice_images = 10000, .final_share = 0.15, .final_epochs = 1, .threads = 2,
-                              .seed = 1, .aug = nf_augment_defaults(), .settings = nf_settings_defaults(),
+    nf_settings set = nf_settings_defaults();
+    set.optim.lr = 0.002f;
+    return (nf_search_config){.population = 6, .elite = 2, .tournament = 3, .strategy = NF_STRATEGY_ELITISM,
+                              .slice_images = 10000, .final_share = 0.5, .final_epochs = 3, .threads = 2,
+                              .seed = 1, .aug = {.shift = 2, .flip = 1}, .settings = set,
                               .var = nf_variation_defaults(), .task = nf_task_defaults(), .cull_share = 0.3,
                               .cull_val_images = 2000, .cull_margin = 0.005, .halving_draws = 27, .halving_eta = 3,
-                              .screen_share = 0.4};
+                              .screen_draws = 27, .screen_share = 0.4};
 }
 
 nf_status nf_search_config_check(const nf_search_config *c)

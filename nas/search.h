@@ -38,7 +38,7 @@ const char *nf_strategy_name(nf_strategy k);
 nf_strategy nf_strategy_parse(const char *name);
 
 typedef struct nf_search_config {
-    int population;          /* candidates per generation (8) */
+    int population;          /* candidates per generation (6) */
     int elite;               /* survivors per generation (2); the rest are children */
     int tournament;          /* candidates per parent tournament (3) */
     nf_strategy strategy;
@@ -46,8 +46,8 @@ typedef struct nf_search_config {
     double time_budget;      /* seconds for the whole run, final phase included (0: no limit) */
     double target;           /* stop once the best validation accuracy reaches it (0: never) */
     int64_t slice_images;    /* training images per candidate per generation (10000) */
-    double final_share;      /* share of the time budget kept for the final training (0.15) */
-    double final_epochs;     /* final training without a time budget, in epochs (1) */
+    double final_share;      /* share of the time budget kept for the final training (0.5) */
+    double final_epochs;     /* final training without a time budget, in epochs (3) */
     int threads;             /* candidates trained at once (2) */
     uint64_t seed;           /* run seed (1) */
     nf_augment aug;          /* augmentation of training images */

@@ -47,6 +47,9 @@ static int teardown(void **state)
 static nf_search_config tiny_config(uint64_t seed)
 {
     nf_search_config c = nf_search_defaults();
+    c.aug = (nf_augment){0}; /* a quadrant mirrored is another class */
+    c.screen_draws = 0;
+    c.final_share = 0.15;
     c.population = 4;
     c.elite = 1;
     c.tournament = 2;

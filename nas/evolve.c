@@ -24,11 +24,19 @@
 /* 1 while generation 0 screens the draws. */
 static int screening(const nf_search *s) { return s->generation == 0 && s->cfg.screen_draws > s->cfg.population; }
 
-/* Images of each draw's training in the screen. */
+/* Images of each draw's training in the screen: screen_share of a slice,
+ * and with a time budget at most what half the search's share of it
+ * trains on one thread at the draws' predicted speed (so a short budget
+ * is not spent screening; from the budget and the draws alone, so a
+ * resumed run and any number of workers compute the same). */
 static int64_t screen_images(const nf_search *s)
 {
-    int64_t n = (int64_t)(s->cfg.screen_share * (double)s->cfg.slice_images);
-    return n > 0 ? n : 1;
+    const nf_search_config *c = &s->cfg;
+    double n = c->screen_share * (double)c->slice_images, cost = 0;
+    for (int i = 0; i < s->n_pop; i++) cost += nf_search_cost(s->pop[i]);
+    double fits = cost > 0 ? 0.5 * c->time_budget * (1 - c->final_share) / cost : n;
+    if (c->time_budget > 0 && fits < n) n = fits;
+    return n >= 1 ? (int64_t)n : 1;
 }
 
 static nf_status evolve_first(nf_search *s)

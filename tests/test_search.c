@@ -73,7 +73,7 @@ static nf_search_config tiny_config(uint64_t seed)
 
 /* ==== a history of the run, through the hooks ============================ */
 
-typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; int state; int64_t images; } record;
+typedef struct record { int64_t id, parent; int born, gen, n_changes; double fitness; char arch[160]; int64_t params; int state; int64_t images; double cost; } record;
 
 typedef struct history {
     record r[256];
@@ -89,7 +89,7 @@ static nf_status on_trained(void *user, const nf_search *s, const nf_candidate *
     history *h = user;
     record *r = &h->r[h->n++];
     *r = (record){c->id, c->parent[0], c->born, s->generation, c->n_changes, c->fitness, "", (int64_t)c->g->n_param,
-                  (int)c->state, c->images};
+                  (int)c->state, c->images, nf_cost_train_seconds(c->g)};
     nf_graph_brief(c->g, r->arch, sizeof r->arch);
     if (nf_limits_check(h->limits, c->g, c->set.batch)) h->over_limits++;
     return NF_OK;
@@ -290,6 +290,32 @@ static void test_screen_keeps_the_best_draws(void **state)
     assert_int_equal(screened, 8);
     assert_int_equal(gen1, c.population);
     assert_int_equal(children, c.population - c.elite);
+}
+
+/* With a short budget the screen trains each draw on what half the
+ * search's share trains on one thread at the draws' predicted speed, not
+ * on screen_share of a slice that would use it all up. */
+static void test_screen_fits_a_short_budget(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(43);
+    c.screen_draws = 8;
+    c.screen_share = 1;
+    c.slice_images = 1 << 20;
+    c.generations = 1;
+    c.time_budget = 4;
+    c.final_share = 0.5;
+    history h;
+    nf_search *s;
+    run(f, &c, &h, &s);
+    double cost = 0;
+    for (int i = 0; i < h.n; i++) cost += h.r[i].gen == 0 ? h.r[i].cost : 0;
+    for (int i = 0; i < h.n; i++) {
+        if (h.r[i].gen != 0) continue;
+        assert_true(h.r[i].images < c.slice_images);
+        assert_int_equal(h.r[i].images, (int64_t)(0.5 * c.time_budget * (1 - c.final_share) / cost));
+    }
+    nf_search_destroy(s);
 }
 
 /* The fixed baseline: one architecture, no search, the final phase only. */
@@ -590,6 +616,7 @@ int main(void)
         cmocka_unit_test(test_random_search_halves),
         cmocka_unit_test(test_fixed_trains_one_architecture),
         cmocka_unit_test(test_screen_keeps_the_best_draws),
+        cmocka_unit_test(test_screen_fits_a_short_budget),
         cmocka_unit_test(test_culling_keeps_every_child_that_beats_its_parent),
         cmocka_unit_test(test_final_phase_ends_within_the_budget),
         cmocka_unit_test(test_candidates_stay_within_the_limits),

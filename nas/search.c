@@ -410,6 +410,8 @@ static nf_status final_phase(nf_search *s, run_ctx *r, int64_t images)
     res->winner = NULL;
     nf_status st = nf_candidate_clone(s->best, &res->winner);
     if (st) return st;
+    /* The winner's rate was chosen on slices; a long final cosine starts at least at the configured one. */
+    res->winner->set.optim.lr = fmaxf(res->winner->set.optim.lr, s->cfg.settings.optim.lr);
     res->val_before_final = s->best->state == NF_CAND_TRAINED ? s->best->val_accuracy : 0;
     res->final_images = images;
     double per_image = 0;

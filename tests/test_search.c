@@ -452,6 +452,31 @@ static void test_final_phase_ends_within_the_budget(void **state)
     nf_search_destroy(s);
 }
 
+/* Children nudge their learning rate; the final training's cosine starts
+ * at the configured rate when the winner evolved a lower one, and keeps a
+ * higher one (several seeds, so that both happen). */
+static void test_final_training_starts_at_the_configured_rate(void **state)
+{
+    fixture *f = *state;
+    int lower = 0, higher = 0;
+    for (uint64_t seed = 53; seed < 59; seed++) {
+        nf_search_config c = tiny_config(seed);
+        c.generations = 4;
+        c.final_epochs = 0.1;
+        c.var.lr_odds = 1;
+        c.var.lr_sigma = 1;
+        history h;
+        nf_search *s;
+        run(f, &c, &h, &s);
+        float evolved = s->best->set.optim.lr, configured = c.settings.optim.lr;
+        assert_true(s->result.winner->set.optim.lr == (evolved > configured ? evolved : configured));
+        lower += evolved < configured;
+        higher += evolved > configured;
+        nf_search_destroy(s);
+    }
+    assert_true(lower > 0 && higher > 0);
+}
+
 static void test_candidates_stay_within_the_limits(void **state)
 {
     fixture *f = *state;
@@ -619,6 +644,7 @@ int main(void)
         cmocka_unit_test(test_screen_fits_a_short_budget),
         cmocka_unit_test(test_culling_keeps_every_child_that_beats_its_parent),
         cmocka_unit_test(test_final_phase_ends_within_the_budget),
+        cmocka_unit_test(test_final_training_starts_at_the_configured_rate),
         cmocka_unit_test(test_candidates_stay_within_the_limits),
         cmocka_unit_test(test_limits_refuse_oversized_graphs),
         cmocka_unit_test(test_diverging_candidate_is_isolated),

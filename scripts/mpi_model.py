@@ -47,6 +47,8 @@ def main():
     if not gens:
         raise SystemExit("%s: no task times (candidate_fitness.seconds)" % a.run)
     pop = max(len(t) for t in gens.values())
+    # a generation's usual size (the screen's or a first rung's are larger)
+    usual = sorted(len(t) for t in gens.values())[len(gens) // 2]
     ov = a.overhead_ms / 1e3
     measured = sum(s for (s,) in db.execute("SELECT seconds FROM generations"))
     print("MODEL (not a measurement): %s, %d generations, up to %d tasks each, %.1f s of tasks, "
@@ -69,7 +71,7 @@ def main():
         t1 = sum(k * serial.get(g, 0) + makespan(t * k, 1, ov) for g, t in gens.items())
         t64 = sum(k * serial.get(g, 0) + makespan(t * k, 64, ov) for g, t in gens.items())
         if t1 / t64 / 64 >= 0.8:
-            print("population for 80 %% efficiency on 64 trainers: about %d (%d x this run's)" % (pop * k, k))
+            print("population for 80 %% efficiency on 64 trainers: about %d (%d x this run's %d)" % (usual * k, k, usual))
             break
     else:
         print("64 trainers never reach 80 % efficiency here: rank 0's serial work dominates")

@@ -253,6 +253,16 @@ static int evolve_done(const nf_search *s)
     return 0;
 }
 
+/* The next generation's predicted training: `population` candidates on
+ * full slices at the mean predicted speed of this one's (an upper bound
+ * when children are culled; after the screen, of the draws). */
+static double evolve_next_predicted(const nf_search *s)
+{
+    double cost = 0;
+    for (int i = 0; i < s->n_pop; i++) cost += nf_search_cost(s->pop[i]);
+    return cost / s->n_pop * (double)s->cfg.population * (double)s->cfg.slice_images;
+}
+
 /* After the screen, a generation of `population` on full slices. */
 static double evolve_next_seconds(const nf_search *s, double seconds)
 {
@@ -262,4 +272,4 @@ static double evolve_next_seconds(const nf_search *s, double seconds)
 }
 
 const nf_strategy_ops nf_strategy_evolution = {"evolution", evolve_first, evolve_train, evolve_next, evolve_done,
-                                               evolve_images_of, evolve_next_seconds};
+                                               evolve_images_of, evolve_next_seconds, evolve_next_predicted};

@@ -58,8 +58,7 @@ static nf_status choose_rung_images(nf_search *s)
         cost += nf_search_cost(d) / c->halving_draws;
         nf_candidate_destroy(d);
     }
-    double seconds = c->time_budget * (1 - c->final_share) * s->trainer->workers;
-    double r0 = cost > 0 ? seconds / (cost * rung_units(s)) : (double)c->slice_images;
+    double r0 = cost > 0 ? nf_search_budget(s) / (cost * rung_units(s)) : (double)c->slice_images;
     s->rung_images = r0 > MIN_RUNG_IMAGES ? (int64_t)r0 : MIN_RUNG_IMAGES;
     return NF_OK;
 }
@@ -117,7 +116,7 @@ static double halving_next_seconds(const nf_search *s, double seconds)
 }
 
 const nf_strategy_ops nf_strategy_halving = {"random", halving_first, halving_train, halving_next, halving_done,
-                                             halving_images_of, halving_next_seconds};
+                                             halving_images_of, halving_next_seconds, NULL};
 
 /* ==== the fixed baseline ================================================== */
 
@@ -149,4 +148,4 @@ static int fixed_done(const nf_search *s)
     return 1;
 }
 
-const nf_strategy_ops nf_strategy_fixed = {"fixed", fixed_first, NULL, NULL, fixed_done, NULL, NULL};
+const nf_strategy_ops nf_strategy_fixed = {"fixed", fixed_first, NULL, NULL, fixed_done, NULL, NULL, NULL};

@@ -78,6 +78,12 @@ double nf_search_elapsed(const nf_search *s) { return s->elapsed_before + nf_clo
 
 double nf_search_cost(const nf_candidate *c) { return nf_cost_train_seconds(c->g); }
 
+double nf_search_budget(const nf_search *s)
+{
+    const nf_search_config *c = &s->cfg;
+    return c->time_budget > 0 ? c->time_budget * (1 - c->final_share) * s->trainer->workers : 0;
+}
+
 static int capacity_of(const nf_search_config *c)
 {
     if (c->strategy == NF_STRATEGY_RANDOM) return c->halving_draws;
@@ -140,9 +146,10 @@ void nf_search_set_trainer(nf_search *s, nf_trainer *t)
     s->own_trainer = 0;
 }
 
-void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double elapsed_before)
+void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double elapsed_before, double predicted_spent)
 {
     s->generation = generation;
+    s->predicted_spent = predicted_spent;
     s->next_id = next_id;
     s->elapsed_before = elapsed_before;
     s->started = nf_clock();
@@ -290,9 +297,11 @@ static void finish_stats(const nf_search *s, nf_candidate **sorted, nf_gen_stats
     st->generation = s->generation;
     st->population = s->n_pop;
     for (int i = 0; i < s->n_pop; i++) {
+        int64_t images = s->strategy->images_of(s, sorted[i]);
         st->failed += sorted[i]->state == NF_CAND_FAILED;
         st->culled += sorted[i]->state == NF_CAND_CULLED;
-        st->images += s->strategy->images_of(s, sorted[i]);
+        st->images += images;
+        st->predicted_seconds += (double)images * nf_search_cost(sorted[i]);
     }
     st->best_fitness = sorted[0]->fitness;
     st->best_accuracy = sorted[0]->val_accuracy;
@@ -326,6 +335,9 @@ static nf_stop_reason stop_after(const nf_search *s, const run_ctx *r, double ge
     if (c->generations && s->generation + 1 >= c->generations) return NF_STOP_GENERATIONS;
     if (c->time_budget > 0 && nf_search_elapsed(s) + gen_seconds > c->time_budget * (1 - c->final_share))
         return NF_STOP_TIME;
+    if (c->time_budget > 0 && s->strategy->next_predicted &&
+        s->predicted_spent + s->strategy->next_predicted(s) > nf_search_budget(s))
+        return NF_STOP_TIME;
     return NF_STOP_NONE;
 }
 
@@ -347,6 +359,7 @@ static nf_status generation(nf_search *s, run_ctx *r)
     st = remember_best(s, sorted[0]);
     stats.seconds = nf_clock() - t0;
     finish_stats(s, sorted, &stats);
+    s->predicted_spent += stats.predicted_seconds;
     s->stop_reason = stop_after(s, r, s->strategy->next_seconds ? s->strategy->next_seconds(s, stats.seconds) : stats.seconds);
     if (!st && s->stop_reason == NF_STOP_NONE) st = s->strategy->next(s, sorted);
     free(sorted);

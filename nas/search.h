@@ -46,7 +46,8 @@ typedef struct nf_search_config {
     double time_budget;      /* seconds for the whole run, final phase included (0: no limit) */
     double target;           /* stop once the best validation accuracy reaches it (0: never) */
     int64_t slice_images;    /* training images per candidate per generation (10000) */
-    double final_share;      /* share of the time budget kept for the final training (0.5) */
+    double final_share;      /* share of the time budget kept for the final training (0.5); the rest,
+                                times the workers, is the search's budget of predicted thread time */
     double final_epochs;     /* final training without a time budget, in epochs (3) */
     int threads;             /* candidates trained at once (2) */
     uint64_t seed;           /* run seed (1) */
@@ -83,6 +84,8 @@ typedef struct nf_gen_stats {
     double train_seconds;      /* thread time of its tasks (scoring included) */
     double score_seconds;      /* ... of which re-measuring batchnorm and validating */
     double idle_seconds;       /* thread time no task used (workers x wall time - the tasks') */
+    double predicted_seconds;  /* thread time its training takes by the speed model: what the search's
+                                  budget counts (images x predicted seconds per image, all candidates) */
 } nf_gen_stats;
 
 /* The run's result. */
@@ -142,6 +145,7 @@ struct nf_search {
     const struct nf_strategy_ops *strategy;
     int64_t rung_images;       /* random: images of the first rung per candidate */
     double elapsed_before;     /* seconds spent by earlier sessions of the run */
+    double predicted_spent;    /* the generations' predicted_seconds so far, earlier sessions included */
     double started;            /* monotonic clock at the start of this session */
     nf_stop_reason stop_reason;
     nf_result result;
@@ -164,9 +168,11 @@ void nf_search_set_trainer(nf_search *s, nf_trainer *t);
 int nf_search_population_at(const nf_search *s, int g);
 
 /* Restores a stored state: the generation being trained, the id counter,
- * the time already spent; then every candidate of that generation's
- * population (ownership taken, also on failure) and the best so far. */
-void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double elapsed_before);
+ * the time already spent and the predicted thread time of the generations
+ * before it (their predicted_seconds, added in generation order); then
+ * every candidate of that generation's population (ownership taken, also
+ * on failure) and the best so far. */
+void nf_search_resume_at(nf_search *s, int generation, int64_t next_id, double elapsed_before, double predicted_spent);
 nf_status nf_search_adopt(nf_search *s, nf_candidate *c);
 nf_status nf_search_adopt_best(nf_search *s, nf_candidate *c);
 

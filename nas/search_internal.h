@@ -31,10 +31,22 @@ typedef struct nf_strategy_ops {
     int64_t (*images_of)(const nf_search *s, const nf_candidate *c);
     /* Predicted seconds of the next generation after one of `seconds` (NULL: as long). */
     double (*next_seconds)(const nf_search *s, double seconds);
+    /* Predicted thread time of the next generation's training (speed model);
+     * the search stops before it would take the predicted budget past
+     * nf_search_budget. NULL: the strategy plans its own length (the rungs
+     * of successive halving are sized to that budget). */
+    double (*next_predicted)(const nf_search *s);
 } nf_strategy_ops;
 
 const nf_strategy_ops *nf_strategy_of(nf_strategy k);
 extern const nf_strategy_ops nf_strategy_evolution, nf_strategy_halving, nf_strategy_fixed;
+
+/* The search's budget of predicted thread time: (1 - final_share) of the
+ * time budget on every worker, 0 without a time budget. Counted in the
+ * speed model's seconds (nas/cost.c), not the clock's, so the search's
+ * length depends on the seed and the settings alone: the same on a busy
+ * machine, and when resumed. */
+double nf_search_budget(const nf_search *s);
 
 /* Candidate `id` drawn from the search space within the limits. */
 nf_status nf_search_draw(nf_search *s, int64_t id, nf_candidate **out);

@@ -318,6 +318,61 @@ static void test_screen_fits_a_short_budget(void **state)
     nf_search_destroy(s);
 }
 
+/* Evolution's search spends a budget of predicted thread time,
+ * (1 - final_share) x time x workers, and stops before the next
+ * generation would take it past that: counted by the speed model, not by
+ * the clock. The budget here is an hour, of which all but two and a half
+ * generations' worth is already spent (as a resumed run restores it), so
+ * the clock's own limit is far away and two generations run. */
+typedef struct budget_log { double predicted[16]; int gens; } budget_log;
+
+static nf_status log_generation(void *user, const nf_search *s, const nf_gen_stats *st)
+{
+    (void)s;
+    budget_log *b = user;
+    if (b->gens < 16) b->predicted[b->gens++] = st->predicted_seconds;
+    return NF_OK;
+}
+
+static nf_status refuse_final(void *user, const nf_search *s, int64_t images)
+{
+    (void)user, (void)s, (void)images;
+    return nf_fail(NF_ERR_INTERRUPTED, "the test stops before the final training");
+}
+
+static void test_evolution_spends_its_predicted_budget(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(53);
+    c.time_budget = 3600;
+    c.final_share = 0.5;
+    /* One generation's predicted thread time, from a run of one. */
+    c.generations = 1;
+    budget_log first = {0};
+    nf_search *s;
+    nf_search_hooks log = {.user = &first, .generation_done = log_generation, .final_started = refuse_final};
+    assert_int_equal(nf_search_create(&c, f->train, f->val, NULL, &f->norm, &s), NF_OK);
+    assert_int_equal(nf_search_run(s, &log), NF_ERR_INTERRUPTED);
+    nf_search_destroy(s);
+    assert_int_equal(first.gens, 1);
+    double gen = first.predicted[0], budget = c.time_budget * (1 - c.final_share) * c.threads;
+    assert_true(gen > 0);
+
+    c.generations = 0;
+    budget_log b = {0};
+    nf_search_hooks hooks = {.user = &b, .generation_done = log_generation, .final_started = refuse_final};
+    assert_int_equal(nf_search_create(&c, f->train, f->val, NULL, &f->norm, &s), NF_OK);
+    double spent = budget - 2.5 * gen;
+    nf_search_resume_at(s, 0, 0, 0, spent);
+    assert_int_equal(nf_search_run(s, &hooks), NF_ERR_INTERRUPTED);
+    assert_int_equal(s->stop_reason, NF_STOP_TIME);
+    assert_true(nf_search_elapsed(s) < 0.5 * c.time_budget * (1 - c.final_share)); /* the clock did not stop it */
+    assert_int_equal(b.gens, 2);
+    assert_true(b.predicted[0] == gen); /* the same first generation */
+    assert_true(fabs(s->predicted_spent - (spent + b.predicted[0] + b.predicted[1])) < 1e-9 * budget);
+    nf_search_destroy(s);
+}
+
 /* The fixed baseline: one architecture, no search, the final phase only. */
 static void test_fixed_trains_one_architecture(void **state)
 {
@@ -536,7 +591,7 @@ static void test_diverging_candidate_is_isolated(void **state)
         assert_int_equal(nf_candidate_create(g, &set, i, 0, &cand), NF_OK);
         assert_int_equal(nf_search_adopt(s, cand), NF_OK);
     }
-    nf_search_resume_at(s, 0, c.population, 0);
+    nf_search_resume_at(s, 0, c.population, 0, 0);
     history h = {.limits = &c.var.limits};
     nf_search_hooks hooks = {.user = &h, .candidate_trained = on_trained};
     assert_int_equal(nf_search_run(s, &hooks), NF_OK);
@@ -639,6 +694,7 @@ int main(void)
         cmocka_unit_test(test_one_and_two_threads_give_the_same_history),
         cmocka_unit_test(test_aging_keeps_the_youngest),
         cmocka_unit_test(test_random_search_halves),
+        cmocka_unit_test(test_evolution_spends_its_predicted_budget),
         cmocka_unit_test(test_fixed_trains_one_architecture),
         cmocka_unit_test(test_screen_keeps_the_best_draws),
         cmocka_unit_test(test_screen_fits_a_short_budget),

@@ -23,7 +23,8 @@ cp v2.sqlite v1.sqlite
 sqlite3 v1.sqlite "ALTER TABLE generations DROP COLUMN culled; ALTER TABLE generations DROP COLUMN train_seconds;
   ALTER TABLE generations DROP COLUMN score_seconds; ALTER TABLE generations DROP COLUMN idle_seconds;
   ALTER TABLE candidate_fitness DROP COLUMN culled; ALTER TABLE candidate_fitness DROP COLUMN worker;
-  ALTER TABLE run DROP COLUMN trainer; ALTER TABLE run DROP COLUMN workers; PRAGMA user_version = 1;" || exit 1
+  ALTER TABLE run DROP COLUMN trainer; ALTER TABLE run DROP COLUMN workers;
+  ALTER TABLE generations DROP COLUMN predicted_seconds; PRAGMA user_version = 1;" || exit 1
 before=$(md5sum < v1.sqlite)
 
 for c in "lineage best" "lineage best --json" "show best" "show best --json"; do
@@ -43,7 +44,7 @@ dashes=$("$NASFIT" history --db v1.sqlite | grep -cE '^ +[0-9]+ .* +- +-$')
 [ $failures -eq 0 ] && ok "a v1 file reads through the views like its v2 source and stays unchanged"
 
 "$NASFIT" resume --db v1.sqlite --quiet > resume.log 2>&1
-[ "$(sqlite3 v1.sqlite 'PRAGMA user_version')" = 2 ] || fail "resume did not migrate the v1 file: $(cat resume.log)"
+[ "$(sqlite3 v1.sqlite 'PRAGMA user_version')" = 3 ] || fail "resume did not migrate the v1 file: $(cat resume.log)"
 sqlite3 v1.sqlite "SELECT culled, worker FROM candidate_fitness LIMIT 1" > /dev/null 2>&1 || fail "migrated: no v2 columns"
 "$NASFIT" history --db v1.sqlite > /dev/null 2>&1 || fail "history of the migrated file"
 [ $failures -eq 0 ] && ok "resume migrates a v1 file to the current schema"

@@ -119,8 +119,12 @@ static const char schema_v2[] =
     "ALTER TABLE run ADD COLUMN trainer TEXT;    -- where tasks ran: local (threads) or mpi (ranks)\n"
     "ALTER TABLE run ADD COLUMN workers INTEGER; -- threads, or trainer ranks\n";
 
+/* Version 3: what a search's budget counts. */
+static const char schema_v3[] =
+    "ALTER TABLE generations ADD COLUMN predicted_seconds REAL;  -- thread time of its training by the speed model\n";
+
 /* migrations[v] takes a file from version v to v + 1; [0] makes it. */
-static const char *const migrations[] = {schema_v1, schema_v2};
+static const char *const migrations[] = {schema_v1, schema_v2, schema_v3};
 _Static_assert(sizeof migrations / sizeof migrations[0] == NF_STORE_SCHEMA, "one migration per version (app/store/store.h)");
 
 /* A read-only file of an older version reads as the current one through
@@ -128,9 +132,10 @@ _Static_assert(sizeof migrations / sizeof migrations[0] == NF_STORE_SCHEMA, "one
  * lacks as NULL or 0. read_views[v] lifts version v + 1 to the current. */
 static const char *const read_views[] = {
     "CREATE TEMP VIEW generations AS SELECT *, 0 AS culled, NULL AS train_seconds, NULL AS score_seconds, "
-    "NULL AS idle_seconds FROM main.generations;\n"
+    "NULL AS idle_seconds, NULL AS predicted_seconds FROM main.generations;\n"
     "CREATE TEMP VIEW candidate_fitness AS SELECT *, 0 AS culled, NULL AS worker FROM main.candidate_fitness;\n"
-    "CREATE TEMP VIEW run AS SELECT *, NULL AS trainer, NULL AS workers FROM main.run;\n"};
+    "CREATE TEMP VIEW run AS SELECT *, NULL AS trainer, NULL AS workers FROM main.run;\n",
+    "CREATE TEMP VIEW generations AS SELECT *, NULL AS predicted_seconds FROM main.generations;\n"};
 /* Sized by their contents, so that a missing entry stops the build instead
  * of reading an older file through a NULL script. */
 _Static_assert(sizeof read_views / sizeof read_views[0] == NF_STORE_SCHEMA - 1, "a read view for every older version");
@@ -244,6 +249,21 @@ static nf_status check_history(nf_store *db)
     return NF_OK;
 }
 
+/* Adds one generation's predicted_seconds (NULL in files from before
+ * version 3: nothing), in generation order as the search added them. */
+typedef struct predicted_sum { double sum; const char *path; } predicted_sum;
+
+static nf_status add_predicted(void *user, const nf_row *r)
+{
+    predicted_sum *p = user;
+    if (nf_row_null(r, 0)) return NF_OK;
+    double x = nf_row_real(r, 0);
+    if (!(x >= 0 && x < 1e12))
+        return nf_fail(NF_ERR_FORMAT, "%s: generations.predicted_seconds %g is not a duration", p->path, x);
+    p->sum += x;
+    return NF_OK;
+}
+
 nf_status nf_run_store_state(nf_store *db, nf_run_state *out)
 {
     memset(out, 0, sizeof *out);
@@ -263,6 +283,11 @@ nf_status nf_run_store_state(nf_store *db, nf_run_state *out)
     if (!st && !(out->elapsed >= 0 && out->elapsed < 1e10))
         st = nf_fail(NF_ERR_FORMAT, "%s: run.elapsed_seconds %g is not a duration", path, out->elapsed);
     if (!st) st = check_history(db);
+    const nf_val before[] = {nf_int(out->generation)};
+    predicted_sum sum = {0, path};
+    if (!st) st = nf_store_exec(db, "SELECT predicted_seconds FROM generations WHERE generation < ? ORDER BY generation",
+                                before, 1, add_predicted, &sum);
+    out->predicted = sum.sum;
     if (st) nf_run_state_free(out);
     return st;
 }
@@ -481,7 +506,7 @@ nf_status nf_run_store_restore(nf_store *db, nf_search *s, const nf_run_state *s
     if (!st && state->final_images > most)
         st = nf_fail(NF_ERR_FORMAT, "%s: run.final_images %lld is more than %d passes over the %d training images", x.path,
                      (long long)state->final_images, NF_RUN_MAX_FINAL_EPOCHS, nf_ds_count(s->data.train));
-    if (!st) nf_search_resume_at(s, state->generation, state->next_id, state->elapsed);
+    if (!st) nf_search_resume_at(s, state->generation, state->next_id, state->elapsed, state->predicted);
     return st;
 }
 
@@ -634,10 +659,11 @@ static nf_status put_generation(nf_store *db, const nf_gen_stats *g)
                         nf_real(g->seconds), nf_real(g->best_fitness), nf_real(g->median_fitness),
                         nf_real(g->best_accuracy), nf_id(g->best_id), nf_int(g->population), nf_int(g->failed),
                         nf_int(g->images), nf_int(g->culled), nf_real(g->train_seconds), nf_real(g->score_seconds),
-                        nf_real(g->idle_seconds)};
+                        nf_real(g->idle_seconds), nf_real(g->predicted_seconds)};
     return nf_store_exec(db, "INSERT OR REPLACE INTO generations (generation, started, ended, seconds, best_fitness, "
                              "median_fitness, best_accuracy, best_id, population, failed, images, culled, train_seconds, "
-                             "score_seconds, idle_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                             "score_seconds, idle_seconds, predicted_seconds) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                          v, N(v), NULL, NULL);
 }
 

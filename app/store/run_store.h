@@ -42,6 +42,7 @@ typedef struct nf_run_state {
     int generation;        /* being trained */
     int64_t next_id;
     double elapsed;        /* seconds of earlier sessions */
+    double predicted;      /* predicted thread time of the generations before `generation` (their sum) */
     int64_t final_images;  /* -1: the final training has not started */
     int64_t pid;           /* the last writer */
 } nf_run_state;

@@ -25,7 +25,7 @@
 
 #include "engine/status.h"
 
-#define NF_STORE_SCHEMA 2 /* the schema version this nasfit writes and reads */
+#define NF_STORE_SCHEMA 3 /* the schema version this nasfit writes and reads */
 
 typedef struct nf_store nf_store;
 

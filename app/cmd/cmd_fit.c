@@ -1,6 +1,8 @@
 /* nasfit fit: evolves a population of networks on a data set and reports
- * the winner. Settings come from the configs/ files and flags; the search
- * itself is nas/search.h; this file only prints. */
+ * the winner. This file reads the options and the configuration (defaults,
+ * the configs/ file, then the flags), names and opens the run file and
+ * hands over to the session (app/session/fit_session.c), which runs the
+ * search (nas/search.h) and prints through app/session/fit_report.c. */
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>

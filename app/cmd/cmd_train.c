@@ -2,8 +2,9 @@
  * bench/torch_reference.py), or an architecture from a JSON file
  * (--arch, from scratch), on a data set and reports, per epoch, the mean
  * training loss and the test accuracy; --save writes the trained network
- * as a model file (.nfm). Until the search exists, this is what `make run`
- * does; it is also the engine's learning check against PyTorch. */
+ * as a model file (.nfm). It is the engine's learning check against
+ * PyTorch (scripts/learning-curve.sh); `make run` runs a search (nasfit
+ * fit, see scripts/run.sh), not this. */
 #include <getopt.h>
 #include <math.h>
 #include <limits.h>

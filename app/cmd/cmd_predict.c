@@ -6,7 +6,7 @@
 
 #include "app/cmd/args.h"
 #include "app/cmd/commands.h"
-#include "app/formats/image_fit.h"
+#include "app/formats/image_load.h"
 #include "app/formats/model_run.h"
 
 typedef struct predict_options {
@@ -80,7 +80,7 @@ int nf_cmd_predict(int argc, char **argv)
     float *probs = malloc((size_t)m->n_classes * sizeof *probs);
     int status = image && probs ? 0 : 2;
     for (int i = optind + 1; i < argc && image && probs; i++) {
-        nf_status st = nf_image_fit(argv[i], g->in_c, g->in_h, g->in_w, o.resize, image);
+        nf_status st = nf_image_load_as(argv[i], g->in_c, g->in_h, g->in_w, o.resize, image);
         if (!st) st = nf_model_probabilities(m, image, 1, 1, probs);
         if (st) {
             fprintf(stderr, "nasfit predict: %s\n", nf_last_error());

@@ -82,7 +82,7 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(LIB)
 # Tests run one binary after another; each prints cmocka's summary.
 test: deps
 	@$(MAKE) --no-print-directory $(TESTS) $(NASFIT) $(ONNX_FIXTURE)
-	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh tests/mpi_check.sh tests/sql_check.sh tests/v1_check.sh
+	@sh scripts/run-tests.sh $(TESTS) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh tests/mpi_check.sh tests/sql_check.sh tests/v1_check.sh tests/exit_check.sh
 
 run: deps
 	@$(MAKE) --no-print-directory $(NASFIT)
@@ -96,7 +96,7 @@ bench: deps-bench
 asan: deps
 	@$(MAKE) --no-print-directory BUILD=build-asan OPT="-O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined" \
 	  LDLIBS="$(LDLIBS) -fsanitize=address,undefined" build-asan/nasfit $(TESTS:$(BUILD)/%=build-asan/%) build-asan/tests/onnx_fixture
-	@NASFIT_ASAN=1 BUILD=build-asan LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh tests/sql_check.sh tests/v1_check.sh
+	@NASFIT_ASAN=1 BUILD=build-asan LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 sh scripts/run-tests.sh $(TESTS:$(BUILD)/%=build-asan/%) tests/onnx_check.sh tests/store_check.sh tests/report_check.sh tests/hostile_check.sh tests/sql_check.sh tests/v1_check.sh tests/exit_check.sh
 
 clean:
 	rm -rf build build-asan

@@ -126,7 +126,9 @@ typedef struct nf_search_hooks {
     nf_status (*finished)(void *user, const nf_search *s, const nf_result *r);
     /* Polled between steps: nonzero stops at the next safe point (SIGINT). */
     int (*stop)(void *user);
-    /* Training progress within the generation: candidates done, images done of all candidates. */
+    /* Training progress: images_done of images_total trained so far in the
+     * current generation (all its candidates together), or in the final
+     * training; s is the search. */
     void (*progress)(void *user, const nf_search *s, int64_t images_done, int64_t images_total);
 } nf_search_hooks;
 

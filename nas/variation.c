@@ -57,14 +57,19 @@ typedef int (*vertex_filter)(const nf_graph *g, int i);
 
 /* A vertex passing keep, drawn with odds by rank of mean value: low values
  * likelier when prefer_low, high ones otherwise, uniform when by_value is 0.
- * -1 if none passes. */
-static int pick(const nf_graph *g, vertex_filter keep, int by_value, int prefer_low, nf_rng *rng)
+ * NF_ERR_INFEASIBLE (no detail: the change does not apply here) when none
+ * passes; NF_ERR_NOMEM, nothing drawn, when the lists cannot be allocated. */
+static nf_status pick(const nf_graph *g, vertex_filter keep, int by_value, int prefer_low, nf_rng *rng, int *chosen)
 {
-    int *idx = malloc((size_t)g->n * sizeof *idx), n = 0, chosen = -1;
+    *chosen = -1;
+    int *idx = malloc((size_t)g->n * sizeof *idx), n = 0;
     double *val = malloc((size_t)g->n * sizeof *val), *weight = malloc((size_t)g->n * sizeof *weight);
-    if (idx && val && weight)
-        for (int i = 1; i < g->n - 1; i++)
-            if (keep(g, i)) { idx[n] = i; val[n] = mean_value(g, i, 0); n++; }
+    if (!idx || !val || !weight) {
+        free(idx); free(val); free(weight);
+        return nf_fail(NF_ERR_NOMEM, "cannot list the vertices of a %d-vertex graph", g->n);
+    }
+    for (int i = 1; i < g->n - 1; i++)
+        if (keep(g, i)) { idx[n] = i; val[n] = mean_value(g, i, 0); n++; }
     /* The vertex at the preferred end weighs n, the next n - 1, ... (ties
      * ranked by index); 1 each when the values do not matter. */
     double total = 0;
@@ -77,11 +82,11 @@ static int pick(const nf_graph *g, vertex_filter keep, int by_value, int prefer_
     }
     double x = n ? nf_rng_uniform(rng) * total : 0;
     for (int a = 0; a < n; a++) {
-        chosen = idx[a];
+        *chosen = idx[a];
         if ((x -= weight[a]) < 0) break;
     }
     free(idx); free(val); free(weight);
-    return chosen;
+    return n ? NF_OK : NF_ERR_INFEASIBLE;
 }
 
 static int is_layer(const nf_graph *g, int i) { return nf_graph_kind(g, i) == NF_KIND_LAYER; }
@@ -113,13 +118,14 @@ typedef struct change_ctx {
 static nf_status resize(change_ctx *x, int grow)
 {
     nf_graph *g = x->child->g;
-    int i = pick(g, is_layer, 1, !grow, x->rng);
-    if (i < 0) return NF_ERR_INFEASIBLE;
+    int i;
+    nf_status st = pick(g, is_layer, 1, !grow, x->rng, &i);
+    if (st) return st;
     int n = g->v[i].nout, id = g->v[i].id;
     int delta = (int)ceil(n * (0.1 + 0.3 * nf_rng_uniform(x->rng)));
     if (!grow) delta = n - delta < 2 ? n - 2 : delta;
     if (delta < 1) return NF_ERR_INFEASIBLE;
-    nf_status st = nf_mutate_nout(g, i, grow ? delta : -delta, &x->mp);
+    st = nf_mutate_nout(g, i, grow ? delta : -delta, &x->mp);
     if (st) return st;
     int at = nf_graph_find(g, id);
     nf_candidate_log(x->child, grow ? NF_CHANGE_GROW : NF_CHANGE_SHRINK, id, n, g->v[at].nout);
@@ -139,14 +145,15 @@ static nf_status insert_after(change_ctx *x, int anchor, nf_op op, const nf_attr
 static nf_status insert_layer(change_ctx *x, int dense)
 {
     nf_graph *g = x->child->g;
-    int anchor = pick(g, dense ? is_head_anchor : is_spatial_act, 0, 0, x->rng);
-    if (anchor < 0) return NF_ERR_INFEASIBLE;
+    int anchor;
+    nf_status st = pick(g, dense ? is_head_anchor : is_spatial_act, 0, 0, x->rng, &anchor);
+    if (st) return st;
     int relu = is_act(g, anchor) && g->v[anchor].attr.act == NF_ACT_RELU;
     nf_attr a = nf_attr_default();
     a.kernel = 3;
     a.bias = dense;
     int at;
-    nf_status st = insert_after(x, anchor, dense ? NF_OP_DENSE : NF_OP_CONV2D, &a, &at);
+    st = insert_after(x, anchor, dense ? NF_OP_DENSE : NF_OP_CONV2D, &a, &at);
     if (!st && relu) st = insert_after(x, at, NF_OP_ACT, &a, NULL);
     if (st) return st;
     nf_candidate_log(x->child, dense ? NF_CHANGE_INSERT_DENSE : NF_CHANGE_INSERT_CONV, g->v[at].id, 0, g->v[at].nout);
@@ -156,10 +163,11 @@ static nf_status insert_layer(change_ctx *x, int dense)
 static nf_status change_remove(change_ctx *x)
 {
     nf_graph *g = x->child->g;
-    int i = pick(g, is_removable, 1, 1, x->rng);
-    if (i < 0) return NF_ERR_INFEASIBLE;
+    int i;
+    nf_status st = pick(g, is_removable, 1, 1, x->rng, &i);
+    if (st) return st;
     int id = g->v[i].id, n = g->v[i].nout;
-    nf_status st = nf_mutate_remove(g, i, &x->mp);
+    st = nf_mutate_remove(g, i, &x->mp);
     if (!st) nf_candidate_log(x->child, NF_CHANGE_REMOVE, id, n, 0);
     return st;
 }
@@ -180,12 +188,14 @@ static int skip_source(const nf_graph *g, int b, nf_rng *rng)
 static nf_status add_skip(change_ctx *x, nf_op op)
 {
     nf_graph *g = x->child->g;
-    int b = pick(g, is_spatial_act, 0, 0, x->rng);
-    int a = b < 0 ? -1 : skip_source(g, b, x->rng);
+    int b;
+    nf_status st = pick(g, is_spatial_act, 0, 0, x->rng, &b);
+    if (st) return st;
+    int a = skip_source(g, b, x->rng);
     if (a < 0) return NF_ERR_INFEASIBLE;
     int joint, from_id = g->v[a].id;
     nf_attr attr = nf_attr_default();
-    nf_status st = insert_after(x, b, op, &attr, &joint);
+    st = insert_after(x, b, op, &attr, &joint);
     if (st) return st;
     int before = g->v[joint].nout;
     st = nf_mutate_add_edge(g, nf_graph_find(g, from_id), joint, -1, &x->mp);
@@ -198,10 +208,11 @@ static nf_status add_skip(change_ctx *x, nf_op op)
 static nf_status change_skip_remove(change_ctx *x)
 {
     nf_graph *g = x->child->g;
-    int j = pick(g, is_joint, 0, 0, x->rng);
-    if (j < 0) return NF_ERR_INFEASIBLE;
+    int j;
+    nf_status st = pick(g, is_joint, 0, 0, x->rng, &j);
+    if (st) return st;
     int id = g->v[j].id, before = g->v[j].n_inputs;
-    nf_status st = nf_mutate_remove_edge(g, j, (int)nf_rng_below(x->rng, (uint64_t)before), &x->mp);
+    st = nf_mutate_remove_edge(g, j, (int)nf_rng_below(x->rng, (uint64_t)before), &x->mp);
     if (!st) nf_candidate_log(x->child, NF_CHANGE_SKIP_REMOVE, id, before, before - 1);
     return st;
 }
@@ -209,11 +220,12 @@ static nf_status change_skip_remove(change_ctx *x)
 static nf_status change_kernel(change_ctx *x)
 {
     nf_graph *g = x->child->g;
-    int i = pick(g, is_conv, 0, 0, x->rng);
-    if (i < 0) return NF_ERR_INFEASIBLE;
+    int i;
+    nf_status st = pick(g, is_conv, 0, 0, x->rng, &i);
+    if (st) return st;
     int old = g->v[i].attr.kernel, k = nf_space_kernel(&x->v->space, x->rng);
     if (k == old) return NF_ERR_INFEASIBLE;
-    nf_status st = nf_mutate_kernel(g, i, k);
+    st = nf_mutate_kernel(g, i, k);
     if (!st) nf_candidate_log(x->child, NF_CHANGE_KERNEL, g->v[i].id, old, k);
     return st;
 }
@@ -222,11 +234,12 @@ static nf_status change_activation(change_ctx *x)
 {
     static const nf_act choices[] = {NF_ACT_RELU, NF_ACT_LEAKY_RELU, NF_ACT_ELU, NF_ACT_SELU, NF_ACT_TANH};
     nf_graph *g = x->child->g;
-    int i = pick(g, is_act, 0, 0, x->rng);
-    if (i < 0) return NF_ERR_INFEASIBLE;
+    int i;
+    nf_status st = pick(g, is_act, 0, 0, x->rng, &i);
+    if (st) return st;
     nf_act old = g->v[i].attr.act, act = choices[nf_rng_below(x->rng, 5)];
     if (act == old) return NF_ERR_INFEASIBLE;
-    nf_status st = nf_mutate_activation(g, i, act);
+    st = nf_mutate_activation(g, i, act);
     if (!st) nf_candidate_log(x->child, NF_CHANGE_ACTIVATION, g->v[i].id, old, act);
     return st;
 }
@@ -234,12 +247,13 @@ static nf_status change_activation(change_ctx *x)
 static nf_status change_pool_add(change_ctx *x)
 {
     nf_graph *g = x->child->g;
-    int i = pick(g, is_big_act, 0, 0, x->rng);
-    if (i < 0) return NF_ERR_INFEASIBLE;
+    int i;
+    nf_status st = pick(g, is_big_act, 0, 0, x->rng, &i);
+    if (st) return st;
     nf_attr a = nf_attr_default();
     nf_op op = nf_rng_below(x->rng, 2) ? NF_OP_AVGPOOL : NF_OP_MAXPOOL;
     int at, side = g->v[i].h;
-    nf_status st = insert_after(x, i, op, &a, &at);
+    st = insert_after(x, i, op, &a, &at);
     if (!st) nf_candidate_log(x->child, NF_CHANGE_POOL_ADD, g->v[at].id, side, g->v[at].h);
     return st;
 }
@@ -247,10 +261,11 @@ static nf_status change_pool_add(change_ctx *x)
 static nf_status change_pool_remove(change_ctx *x)
 {
     nf_graph *g = x->child->g;
-    int i = pick(g, is_pool, 0, 0, x->rng);
-    if (i < 0) return NF_ERR_INFEASIBLE;
+    int i;
+    nf_status st = pick(g, is_pool, 0, 0, x->rng, &i);
+    if (st) return st;
     int id = g->v[i].id, side = g->v[i].h, in = g->v[g->v[i].inputs[0]].h;
-    nf_status st = nf_mutate_remove(g, i, &x->mp);
+    st = nf_mutate_remove(g, i, &x->mp);
     if (!st) nf_candidate_log(x->child, NF_CHANGE_POOL_REMOVE, id, side, in);
     return st;
 }
@@ -278,7 +293,8 @@ static nf_status apply_graph_change(change_ctx *x, nf_change_kind kind)
 }
 
 /* Applies one change on a copy; keeps it only if it succeeded and the
- * child stays within the limits. Returns 1 if kept. */
+ * child stays within the limits. Returns 1 if kept; *fatal receives
+ * NF_ERR_NOMEM (the child as it was before the change) when memory ran out. */
 static int try_graph_change(change_ctx *x, nf_change_kind kind, nf_status *fatal)
 {
     nf_graph *backup;
@@ -292,6 +308,7 @@ static int try_graph_change(change_ctx *x, nf_change_kind kind, nf_status *fatal
     nf_graph_destroy(x->child->g);
     x->child->g = backup;
     x->child->n_changes = logged;
+    if (st == NF_ERR_NOMEM) *fatal = st; /* out of memory is not "this change does not apply" */
     return 0;
 }
 

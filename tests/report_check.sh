@@ -142,7 +142,7 @@ expect_exit 1 "$NASFIT" report -o x.html
 expect_exit 0 "$NASFIT" report --help
 echo "not a run" > garbage.sqlite
 expect_exit 2 "$NASFIT" report --db garbage.sqlite -o x.html
-expect_exit 3 "$NASFIT" report --db run.sqlite -o /nonexistent/dir/x.html
+expect_exit 4 "$NASFIT" report --db run.sqlite -o /nonexistent/dir/x.html
 [ -e x.html ] && fail "a page was written for a bad run file"
 
 echo "report_check: $failures failure(s)"

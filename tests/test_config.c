@@ -212,6 +212,10 @@ static void test_tricky_values_refused(void **state)
     assert_int_equal(nf_config_set(&c, "max_width", "64", "--set"), NF_ERR_FORMAT);
     assert_non_null(strstr(nf_last_error(), "[space]"));
     assert_non_null(strstr(nf_last_error(), "[limits]"));
+    assert_non_null(strstr(nf_last_error(), "space.max_width")); /* the two ways to say it */
+    assert_non_null(strstr(nf_last_error(), "limits.max_width"));
+    assert_true(c.search.var.space.max_width == nf_fit_config_defaults().search.var.space.max_width); /* neither set */
+    assert_true(c.search.var.limits.max_width == nf_fit_config_defaults().search.var.limits.max_width);
     assert_int_equal(nf_config_set(&c, "limits.max_width", "64", "--set"), NF_OK);
     assert_int_equal(nf_config_set(&c, "population", "12", "--set"), NF_OK); /* unique: fine bare */
 }

@@ -17,6 +17,7 @@
 #include "engine/exec.h"
 #include "engine/serialize.h"
 #include "nas/mutate.h"
+#include "nas/variation.h"
 #include "tests/ds_fixtures.h"
 #include "tests/nas_fixtures.h"
 
@@ -255,6 +256,39 @@ static void test_refusals_do_not_copy(void **state)
     nf_graph_destroy(g);
 }
 
+/* ==== variation ========================================================== */
+
+/* A child of a parent through nf_vary, as the search makes one: out of
+ * memory anywhere (choosing a vertex included) is NF_ERR_NOMEM, not a
+ * change that does not apply followed by another one. */
+typedef struct vary_case { const nf_candidate *parent; int64_t id; } vary_case;
+
+static nf_status vary_path(void *ctx)
+{
+    const vary_case *vc = ctx;
+    nf_variation v = nf_variation_defaults();
+    v.plan_ms = 60000; /* a busy machine must not time the planner out in one run and not another */
+    nf_candidate *child = NULL;
+    nf_status st = nf_vary(&v, vc->parent, NULL, vc->id, 1, 5, &child);
+    nf_candidate_destroy(child);
+    return st;
+}
+
+static void test_variation_paths(void **state)
+{
+    (void)state;
+    nf_settings set = nf_settings_defaults();
+    nf_candidate *parent;
+    assert_int_equal(nf_candidate_create(fx_inception(), &set, 1, 0, &parent), NF_OK);
+    for (int64_t id = 2; id < 8; id++) { /* children drawing different changes */
+        vary_case vc = {parent, id};
+        char name[32];
+        snprintf(name, sizeof name, "vary (child %lld)", (long long)id);
+        fail_each(name, vary_path, &vc);
+    }
+    nf_candidate_destroy(parent);
+}
+
 /* ==== data sets ========================================================== */
 
 static nf_status load_path(void *ctx)
@@ -301,6 +335,7 @@ int main(void)
         cmocka_unit_test(test_graph_paths),
         cmocka_unit_test(test_mutation_paths),
         cmocka_unit_test(test_refusals_do_not_copy),
+        cmocka_unit_test(test_variation_paths),
         cmocka_unit_test(test_dataset_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

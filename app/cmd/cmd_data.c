@@ -28,7 +28,10 @@ static void usage(FILE *f)
             "  --seed N          seed of the split and the subsample (default 1)\n"
             "  --train-limit N   use only N training images (stratified), before the split\n"
             "  --size HxW        PNG folders: centre crop/pad every image to H x W\n"
-            "  --help            this text\n",
+            "  --help            this text\n"
+            "\n"
+            "exit status: 0 done, 1 usage, 2 bad input (the data set is refused), 4 failed\n"
+            "(out of memory)\n",
             NF_DS_DEFAULT_PATH);
 }
 
@@ -107,26 +110,23 @@ int nf_cmd_data(int argc, char **argv)
     nf_ds_prepare_options opt = nf_ds_prepare_defaults();
     const char *spec = NULL;
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return 0; }
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) { usage(stdout); return NF_EXIT_OK; }
         if (!strncmp(argv[i], "--", 2)) {
-            if (!parse_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &opt)) return 2;
+            if (!parse_option(argv[i], i + 1 < argc ? argv[i + 1] : NULL, &opt)) return NF_EXIT_USAGE;
             i++;
         } else if (!spec) {
             spec = argv[i];
         } else {
             fprintf(stderr, "nasfit data: more than one data set given (%s, %s)\n", spec, argv[i]);
-            return 2;
+            return NF_EXIT_USAGE;
         }
     }
     double t0 = nf_clock();
     nf_ds_splits s;
     nf_status st = nf_ds_prepare(spec, &opt, &s);
     double seconds = nf_clock() - t0;
-    if (st) {
-        fprintf(stderr, "nasfit data: %s\n", nf_last_error());
-        return 2;
-    }
+    if (st) return nf_cmd_fail("data", st, NF_DOING_READ);
     describe(spec, &s, seconds);
     nf_ds_splits_free(&s);
-    return 0;
+    return NF_EXIT_OK;
 }

@@ -25,7 +25,8 @@ static void usage(FILE *f)
             "  -o, --output FILE   write FILE.dot, or render FILE.png\n"
             "  --db FILE           take the candidate from this run file\n"
             "  --help              this text\n\n"
-            "exit status: 0 done, 1 bad usage, 2 bad input, 3 rendering failed\n");
+            "exit status: 0 done, 1 usage, 2 bad input (the model, architecture or run file),\n"
+            "4 failed (rendering or writing the drawing, out of memory)\n");
 }
 
 static int ends_with(const char *s, const char *suffix)
@@ -60,12 +61,9 @@ static int write_output(const char *out, const char *dot)
     }
     if (ends_with(out, ".png")) st = nf_dot_render_png(dot, out);
     else st = nf_file_write(out, dot, strlen(dot));
-    if (st) {
-        fprintf(stderr, "nasfit dot: %s\n", nf_last_error());
-        return 3;
-    }
+    if (st) return nf_cmd_fail("dot", st, NF_DOING_WORK);
     printf("wrote %s\n", out);
-    return 0;
+    return NF_EXIT_OK;
 }
 
 int nf_cmd_dot(int argc, char **argv)
@@ -78,12 +76,12 @@ int nf_cmd_dot(int argc, char **argv)
     while ((c = getopt_long(argc, argv, "o:", longs, NULL)) != -1) {
         if (c == 'o') out = optarg;
         else if (c == 'd') db = optarg;
-        else if (c == 'h') { usage(stdout); return 0; }
-        else { usage(stderr); return 1; }
+        else if (c == 'h') { usage(stdout); return NF_EXIT_OK; }
+        else { usage(stderr); return NF_EXIT_USAGE; }
     }
     if (optind != argc - 1) {
         fprintf(stderr, "nasfit dot: give one model or architecture file, or --db FILE and a candidate (see nasfit dot --help)\n");
-        return 1;
+        return NF_EXIT_USAGE;
     }
     nf_graph *g;
     char *dot = NULL, title[1100];
@@ -96,16 +94,13 @@ int nf_cmd_dot(int argc, char **argv)
         snprintf(title, sizeof title, "%s, candidate %s", base ? base + 1 : db, argv[optind]);
     } else {
         nf_status st = load_graph(argv[optind], &g);
-        if (st) {
-            fprintf(stderr, "nasfit dot: %s\n", nf_last_error());
-            return 2;
-        }
+        if (st) return nf_cmd_fail("dot", st, NF_DOING_READ);
         const char *base = strrchr(argv[optind], '/');
         snprintf(title, sizeof title, "%s", base ? base + 1 : argv[optind]);
     }
     nf_status st = nf_arch_to_dot(g, title, &dot);
     nf_graph_destroy(g);
-    if (st) { fprintf(stderr, "nasfit dot: %s\n", nf_last_error()); return 2; }
+    if (st) return nf_cmd_fail("dot", st, NF_DOING_WORK);
     int rc = write_output(out, dot);
     free(dot);
     return rc;

@@ -27,7 +27,7 @@ static void usage(FILE *f)
             "  --batch N     images per forward pass (default 256)\n"
             "  --threads N   threads (default 2)\n"
             "  --help        this text\n\n"
-            "exit status: 0 done, 1 bad usage, 2 bad input (model or data)\n");
+            "exit status: 0 done, 1 usage, 2 bad input (model or data), 4 failed (out of memory)\n");
 }
 
 static int parse(int argc, char **argv, evaluate_options *o)
@@ -45,13 +45,13 @@ static int parse(int argc, char **argv, evaluate_options *o)
         case 'b': ok = nf_arg_int("evaluate", "--batch", optarg, 1, 65536, &o->batch); break;
         case 't': ok = nf_arg_int("evaluate", "--threads", optarg, 1, 1024, &o->threads); break;
         case 'h': usage(stdout); return -1;
-        default: usage(stderr); return 1;
+        default: usage(stderr); return NF_EXIT_USAGE;
         }
-        if (!ok) return 1;
+        if (!ok) return NF_EXIT_USAGE;
     }
     if (optind != argc - 1) {
         fprintf(stderr, "nasfit evaluate: give one model file (see nasfit evaluate --help)\n");
-        return 1;
+        return NF_EXIT_USAGE;
     }
     o->model = argv[optind];
     return 0;
@@ -105,26 +105,25 @@ int nf_cmd_evaluate(int argc, char **argv)
 {
     evaluate_options o;
     int bad = parse(argc, argv, &o);
-    if (bad) return bad < 0 ? 0 : bad;
+    if (bad) return bad < 0 ? NF_EXIT_OK : bad;
     nf_model *m = NULL;
     nf_dataset *ds = NULL;
     long *counts = NULL;
     nf_status st = nf_model_load(o.model, &m);
     if (!st) st = load_data(o.data, m, &ds);
     if (st) {
-        fprintf(stderr, "nasfit evaluate: %s\n", nf_last_error());
         nf_model_destroy(m);
-        return 2;
+        return nf_cmd_fail("evaluate", st, NF_DOING_READ);
     }
     printf("model: %s, %zu parameters, %dx%dx%d images, %d classes\n", o.model, nf_graph_param_count(m->graph),
            m->graph->in_c, m->graph->in_h, m->graph->in_w, m->n_classes);
     printf("data: %s, %d images\n", ds->format, ds->n);
     counts = calloc((size_t)m->n_classes * m->n_classes, sizeof *counts);
     st = counts ? nf_model_confusion(m, ds, o.batch, o.threads, counts) : nf_fail(NF_ERR_NOMEM, "out of memory");
+    int code = st ? nf_cmd_fail("evaluate", st, NF_DOING_WORK) : NF_EXIT_OK;
     if (!st) print_report(m, counts, ds->n);
-    else fprintf(stderr, "nasfit evaluate: %s\n", nf_last_error());
     free(counts);
     nf_ds_destroy(ds);
     nf_model_destroy(m);
-    return st ? 2 : 0;
+    return code;
 }

@@ -26,7 +26,7 @@ static void usage(FILE *f)
             "  --format F        nfm or onnx\n"
             "  --help            this text\n\n"
             "exit status: 0 ok, 1 usage, 2 bad input (a missing or damaged file, no such candidate,\n"
-            "weights no longer kept, OUT not writable)\n");
+            "weights no longer kept), 4 failed (OUT could not be written, out of memory)\n");
 }
 
 typedef struct export_options { const char *db, *which, *out; int onnx; } export_options;
@@ -51,19 +51,19 @@ static int parse(int argc, char **argv, export_options *o)
         case 'd': o->db = optarg; break;
         case 'o': o->out = optarg; break;
         case 'f': format = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 1;
+        case 'h': usage(stdout); return NF_EXIT_OK;
+        default: usage(stderr); return NF_EXIT_USAGE;
         }
     }
     if (optind < argc) o->which = argv[optind++];
-    if (optind < argc) { fprintf(stderr, "nasfit export: unexpected argument '%s'\n", argv[optind]); return 1; }
+    if (optind < argc) { fprintf(stderr, "nasfit export: unexpected argument '%s'\n", argv[optind]); return NF_EXIT_USAGE; }
     if (!o->db || !o->which || !o->out) {
         fprintf(stderr, "nasfit export: --db FILE, a candidate (ID or best) and -o OUT are required\n");
-        return 1;
+        return NF_EXIT_USAGE;
     }
     if (format && strcmp(format, "nfm") && strcmp(format, "onnx")) {
         fprintf(stderr, "nasfit export: --format %s is neither nfm nor onnx\n", format);
-        return 1;
+        return NF_EXIT_USAGE;
     }
     o->onnx = format ? !strcmp(format, "onnx") : ends_with(o->out, ".onnx");
     return -1;
@@ -85,14 +85,14 @@ int nf_cmd_export(int argc, char **argv)
     nf_status st = nf_run_store_read_data(db, &norm, &names, &n_classes);
     if (!st) st = nf_run_store_candidate(db, id, &c);
     nf_store_close(db);
-    if (!st) st = o.onnx ? nf_model_export_onnx(c->g, &norm, names, n_classes, o.out)
-                         : nf_model_save(o.out, c->g, &norm, names, n_classes);
-    if (!st)
+    if (st) code = nf_cmd_fail("export", st, NF_DOING_READ);
+    else if ((st = o.onnx ? nf_model_export_onnx(c->g, &norm, names, n_classes, o.out)
+                          : nf_model_save(o.out, c->g, &norm, names, n_classes)))
+        code = nf_cmd_fail("export", st, NF_DOING_WORK);
+    else
         printf("candidate %lld (validation accuracy %.4f) written to %s as %s\n", (long long)id, c->val_accuracy, o.out,
                o.onnx ? "ONNX" : "a nasfit model file");
     nf_candidate_destroy(c);
     free(names);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit export: %s\n", nf_last_error());
-    return 2;
+    return code;
 }

@@ -1,6 +1,8 @@
 /* nasfit fit: evolves a population of networks on a data set and reports
- * the winner. Settings come from the configs/ files and flags; the search
- * itself is nas/search.h; this file only prints. */
+ * the winner. This file reads the options and the configuration (defaults,
+ * the configs/ file, then the flags), names and opens the run file and
+ * hands over to the session (app/session/fit_session.c), which runs the
+ * search (nas/search.h) and prints through app/session/fit_report.c. */
 #include <getopt.h>
 #include <omp.h>
 #include <stdio.h>
@@ -55,8 +57,9 @@ static void usage(FILE *f)
             "  --help               this text\n\n"
             "Ctrl-C (or SIGTERM) stops at the next safe point; every candidate trained so far is\n"
             "in the run file, and nasfit resume --db FILE continues exactly where it stopped.\n\n"
-            "exit status: 0 done, 1 usage, 2 bad input (config, data, run file), 3 interrupted\n"
-            "(resumable), 4 failed\n");
+            "exit status: 0 done, 1 usage (a bad option, or a value a flag or --set gives),\n"
+            "2 bad input (config file, data, run file, architecture), 3 interrupted (resumable),\n"
+            "4 failed (a full disk, out of memory, ...)\n");
 }
 
 typedef struct fit_options {
@@ -124,32 +127,29 @@ static int parse(int argc, char **argv, fit_options *o, override *ov, int *n_ov)
     return 0;
 }
 
-/* The configuration: defaults, the file, then the flags. */
+/* The configuration: defaults, the file, then the flags. Returns the exit
+ * status: 2 for the file, 1 for a value a flag gives (as resume's --time);
+ * the settings as a whole are checked last, and refused as the input (2). */
 static int configure(const fit_options *o, const override *ov, int n_ov, nf_fit_config *cfg)
 {
     *cfg = nf_fit_config_defaults();
-    if (o->config && nf_config_read(o->config, cfg)) {
-        fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
-        return 2;
-    }
-    for (int i = 0; i < n_ov; i++) {
-        char origin[64];
-        snprintf(origin, sizeof origin, "command line");
-        if (nf_config_set(cfg, ov[i].key, ov[i].value, origin)) {
+    nf_status st = o->config ? nf_config_read(o->config, cfg) : NF_OK;
+    if (st) return nf_cmd_fail("fit", st, NF_DOING_READ);
+    for (int i = 0; i < n_ov; i++)
+        if (nf_config_set(cfg, ov[i].key, ov[i].value, "command line")) {
             fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
-            return 2;
+            return NF_EXIT_USAGE;
         }
-    }
     if (nf_search_config_check(&cfg->search)) {
         fprintf(stderr, "nasfit fit: %s%s%s\n", o->config ? o->config : "", o->config ? ": " : "", nf_last_error());
-        return 2;
+        return NF_EXIT_INPUT;
     }
     if (cfg->arch[0] && cfg->search.strategy != NF_STRATEGY_FIXED) {
         fprintf(stderr, "nasfit fit: search.arch = %s is the fixed strategy's architecture, but the strategy is %s; "
                 "add --strategy fixed or leave arch empty\n", cfg->arch, nf_strategy_name(cfg->search.strategy));
-        return 2;
+        return NF_EXIT_INPUT;
     }
-    return 0;
+    return NF_EXIT_OK;
 }
 
 /* DATA-YYYYMMDD-HHMMSS.sqlite in the current folder, DATA the data set's name. */
@@ -189,9 +189,10 @@ static void close_and_remove_if_empty(nf_store *db, const char *path)
 
 static int fit(int argc, char **argv)
 {
-    fit_options o;
+    fit_options o = {0};
     override *ov = calloc((size_t)argc + 1, sizeof *ov);
-    int n_ov, bad = ov ? parse(argc, argv, &o, ov, &n_ov) : 4;
+    int n_ov, bad = ov ? parse(argc, argv, &o, ov, &n_ov)
+                       : nf_cmd_fail("fit", nf_fail(NF_ERR_NOMEM, "out of memory"), NF_DOING_WORK);
     if (!bad && nf_mpi_enter("fit", o.mpi, &bad)) { free(ov); return bad; }
     nf_fit_config cfg;
     if (!bad) bad = configure(&o, ov, n_ov, &cfg);
@@ -200,17 +201,17 @@ static int fit(int argc, char **argv)
     nf_fit_data_spec(cfg.data, sizeof cfg.data);
     if (cfg.arch[0]) nf_fit_data_spec(cfg.arch, sizeof cfg.arch); /* absolute, for a resume from elsewhere */
     char *text = nf_config_text(&cfg);
-    if (!text) { fprintf(stderr, "nasfit fit: out of memory\n"); return 4; }
+    if (!text) return nf_cmd_fail("fit", nf_fail(NF_ERR_NOMEM, "out of memory"), NF_DOING_WORK);
     if (o.print_config) {
         fputs(text, stdout);
         free(text);
-        return 0;
+        return NF_EXIT_OK;
     }
     nf_trainer *pool = NULL;
-    if (o.mpi && nf_mpi_pool_create(cfg.search.threads, &pool)) {
-        fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
+    nf_status st = o.mpi ? nf_mpi_pool_create(cfg.search.threads, &pool) : NF_OK;
+    if (st) {
         free(text);
-        return 2;
+        return nf_cmd_fail("fit", st, NF_DOING_WORK);
     }
     if (!o.mpi && cfg.search.threads > omp_get_num_procs())
         fprintf(stderr, "nasfit fit: note: %d threads on %d cores; more threads than cores only slows training\n",
@@ -224,15 +225,15 @@ static int fit(int argc, char **argv)
     struct stat sb;
     int existed = stat(path, &sb) == 0;
     nf_run_info info = {.config = text, .seed = cfg.search.seed, .dataset = cfg.data, .blas_kernel = nf_threads_blas_core()};
-    nf_status st = nf_store_open(path, NF_STORE_CREATE, &db);
+    st = nf_store_open(path, NF_STORE_CREATE, &db);
     if (!st) st = nf_run_store_start(db, &info);
     free(text);
     if (st) {
-        fprintf(stderr, "nasfit fit: %s\n", nf_last_error());
+        int code = nf_cmd_fail("fit", st, NF_DOING_READ); /* refused: busy, foreign, holding a run already */
         if (!existed) close_and_remove_if_empty(db, path);
         else nf_store_close(db);
         nf_trainer_destroy(pool);
-        return 2;
+        return code;
     }
     nf_signals_install();
     nf_fit_session fs = {.command = "fit", .cfg = &cfg, .db = db, .quiet = o.quiet, .report = o.report, .trainer = pool};

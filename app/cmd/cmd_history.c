@@ -22,7 +22,8 @@ static void usage(FILE *f)
             "  --db FILE   the run file\n"
             "  --json      one JSON document instead of text\n"
             "  --help      this text\n\n"
-            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file)\n");
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file),\n"
+            "4 failed (out of memory)\n");
 }
 
 typedef struct history { int json; nf_json *doc, *gens; } history;
@@ -118,7 +119,5 @@ int nf_cmd_history(int argc, char **argv)
         nf_json_free(h.doc);
     }
     nf_store_close(db);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit history: %s\n", nf_last_error());
-    return 2;
+    return st ? nf_cmd_fail("history", st, NF_DOING_READ) : NF_EXIT_OK;
 }

@@ -21,7 +21,8 @@ static void usage(FILE *f)
             "  --db FILE   the run file\n"
             "  --json      one JSON document instead of text\n"
             "  --help      this text\n\n"
-            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file, no such candidate)\n");
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file, no such candidate),\n"
+            "4 failed (out of memory)\n");
 }
 
 typedef struct lineage {
@@ -119,9 +120,8 @@ int nf_cmd_lineage(int argc, char **argv)
     if ((code = nf_read_candidate("lineage", db, a.which, &id))) { nf_store_close(db); return code; }
     nf_status st = check_chain(db, id);
     if (st) {
-        fprintf(stderr, "nasfit lineage: %s\n", nf_last_error());
         nf_store_close(db);
-        return 2;
+        return nf_cmd_fail("lineage", st, NF_DOING_READ);
     }
     lineage l = {.db = db, .json = a.json, .list = a.json ? nf_json_array() : NULL};
     if (!a.json) printf("lineage of candidate %lld, oldest first (| the changes that made the next one)\n", (long long)id);
@@ -135,7 +135,5 @@ int nf_cmd_lineage(int argc, char **argv)
         nf_json_free(doc);
     }
     nf_store_close(db);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit lineage: %s\n", nf_last_error());
-    return 2;
+    return st ? nf_cmd_fail("lineage", st, NF_DOING_READ) : NF_EXIT_OK;
 }

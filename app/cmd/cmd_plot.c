@@ -24,8 +24,8 @@ static void usage(FILE *f)
             "  --db FILE   the run file (several: a comparison)\n"
             "  -o PNG      the picture to write (1400x600)\n"
             "  --help      this text\n\n"
-            "exit status: 0 ok, 1 usage, 2 bad input (a missing or damaged file, nothing trained yet,\n"
-            "PNG not writable)\n");
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing or damaged file, nothing trained yet),\n"
+            "4 failed (the PNG could not be written, out of memory)\n");
 }
 
 /* Growable columns of doubles. */
@@ -122,36 +122,40 @@ static nf_status end_row(void *user, const nf_query_run_row *r)
     return NF_OK;
 }
 
-static nf_status read_curve(const char *path, curve *c)
+/* Returns the exit status; prints the reason when it is not 0. */
+static int read_curve(const char *path, curve *c)
 {
     nf_store *db;
-    if (nf_read_open("plot", path, &db)) return NF_ERR_FORMAT;
+    int code = nf_read_open("plot", path, &db);
+    if (code) return code;
     const char *base = strrchr(path, '/');
     snprintf(c->name, sizeof c->name, "%s", base ? base + 1 : path);
     nf_status st = nf_query_generations(db, false, curve_row, c);
     if (!st) st = nf_query_run(db, end_row, c);
     nf_store_close(db);
     if (!st && c->n == 0) st = nf_fail(NF_ERR_ARG, "%s: nothing scored yet; nothing to draw", path);
-    return st;
+    return st ? nf_cmd_fail("plot", st, NF_DOING_READ) : NF_EXIT_OK;
 }
 
 static int compare(char **dbs, int n, const char *out)
 {
-    if (n > MAX_COMPARED) { fprintf(stderr, "nasfit plot: at most %d run files on one figure\n", MAX_COMPARED); return 1; }
+    if (n > MAX_COMPARED) {
+        fprintf(stderr, "nasfit plot: at most %d run files on one figure\n", MAX_COMPARED);
+        return NF_EXIT_USAGE;
+    }
     curve *c = calloc((size_t)n, sizeof *c);
     nf_plot_run runs[MAX_COMPARED];
-    if (!c) return 4;
-    nf_status st = NF_OK;
-    for (int i = 0; i < n && !st; i++) {
-        st = read_curve(dbs[i], &c[i]);
+    if (!c) return nf_cmd_fail("plot", nf_fail(NF_ERR_NOMEM, "out of memory"), NF_DOING_READ);
+    int code = NF_EXIT_OK;
+    for (int i = 0; i < n && !code; i++) {
+        code = read_curve(dbs[i], &c[i]);
         runs[i] = (nf_plot_run){c[i].label, c[i].n, c[i].minutes, c[i].accuracy};
     }
-    if (!st) st = nf_plot_compare(out, "Best validation accuracy against wall-clock time", runs, n);
-    if (!st) printf("%s: %d runs compared\n", out, n);
+    nf_status st = code ? NF_OK : nf_plot_compare(out, "Best validation accuracy against wall-clock time", runs, n);
+    if (st) code = nf_cmd_fail("plot", st, NF_DOING_WORK);
+    else if (!code) printf("%s: %d runs compared\n", out, n);
     free(c);
-    if (!st) return 0;
-    if (st != NF_ERR_FORMAT || nf_last_error()[0]) fprintf(stderr, "nasfit plot: %s\n", nf_last_error());
-    return 2;
+    return code;
 }
 
 int nf_cmd_plot(int argc, char **argv)
@@ -159,7 +163,11 @@ int nf_cmd_plot(int argc, char **argv)
     const char *out = NULL;
     char **rest = calloc((size_t)argc + 1, sizeof *rest), **dbs = calloc((size_t)argc + 1, sizeof *dbs);
     int n = 0, n_db = 0;
-    if (!rest || !dbs) return 4;
+    if (!rest || !dbs) {
+        free(rest);
+        free(dbs);
+        return nf_cmd_fail("plot", nf_fail(NF_ERR_NOMEM, "out of memory"), NF_DOING_READ);
+    }
     for (int i = 0; i < argc; i++) { /* -o is plot's own; the rest is the read commands' */
         if (i > 0 && (!strcmp(argv[i], "-o") || !strcmp(argv[i], "--output")) && i + 1 < argc) out = argv[++i];
         else rest[n++] = argv[i];
@@ -167,7 +175,7 @@ int nf_cmd_plot(int argc, char **argv)
     }
     if (n_db > 1) {
         free(rest);
-        int code = out ? compare(dbs, n_db, out) : (fprintf(stderr, "nasfit plot: -o PNG is required\n"), 1);
+        int code = out ? compare(dbs, n_db, out) : (fprintf(stderr, "nasfit plot: -o PNG is required\n"), NF_EXIT_USAGE);
         free(dbs);
         return code;
     }
@@ -177,7 +185,10 @@ int nf_cmd_plot(int argc, char **argv)
     int code = nf_read_parse(&me, n, rest, &a);
     free(rest);
     if (code >= 0) return code;
-    if (!out || a.json) { fprintf(stderr, "nasfit plot: -o PNG is required (and --json does not apply)\n"); return 1; }
+    if (!out || a.json) {
+        fprintf(stderr, "nasfit plot: -o PNG is required (and --json does not apply)\n");
+        return NF_EXIT_USAGE;
+    }
     nf_store *db;
     if ((code = nf_read_open("plot", a.db, &db))) return code;
     series s = {0};
@@ -192,10 +203,9 @@ int nf_cmd_plot(int argc, char **argv)
     snprintf(title, sizeof title, "nasfit run %s", a.db);
     nf_plot_data d = {.title = title, .n_generations = s.n_gen, .best = s.best, .median = s.median,
                       .n_candidates = s.n_cand, .params = s.params, .accuracy = s.acc, .generation = s.born};
-    if (!st) st = nf_plot_progress(out, &d);
-    if (!st) printf("%s: %d generations, %d candidates\n", out, s.n_gen, s.n_cand);
+    if (st) code = nf_cmd_fail("plot", st, NF_DOING_READ);
+    else if ((st = nf_plot_progress(out, &d))) code = nf_cmd_fail("plot", st, NF_DOING_WORK);
+    else printf("%s: %d generations, %d candidates\n", out, s.n_gen, s.n_cand);
     free(s.best); free(s.median); free(s.params); free(s.acc); free(s.born); free(m.v);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit plot: %s\n", nf_last_error());
-    return 2;
+    return code;
 }

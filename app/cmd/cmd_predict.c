@@ -6,7 +6,7 @@
 
 #include "app/cmd/args.h"
 #include "app/cmd/commands.h"
-#include "app/formats/image_fit.h"
+#include "app/formats/image_load.h"
 #include "app/formats/model_run.h"
 
 typedef struct predict_options {
@@ -23,8 +23,8 @@ static void usage(FILE *f)
             "  --top N     classes shown per image (default 3)\n"
             "  --resize    convert colour/gray and resize (bilinear) images that do not fit\n"
             "  --help      this text\n\n"
-            "exit status: 0 done, 1 bad usage, 2 bad input (model or an image; the others\n"
-            "are still predicted)\n");
+            "exit status: 0 done, 1 usage, 2 bad input (model or an image; the others\n"
+            "are still predicted), 4 failed (out of memory)\n");
 }
 
 static int parse(int argc, char **argv, predict_options *o)
@@ -36,15 +36,15 @@ static int parse(int argc, char **argv, predict_options *o)
     int c;
     while ((c = getopt_long(argc, argv, "", longs, NULL)) != -1) {
         switch (c) {
-        case 'k': if (!nf_arg_int("predict", "--top", optarg, 1, 65536, &o->top)) return 1; break;
+        case 'k': if (!nf_arg_int("predict", "--top", optarg, 1, 65536, &o->top)) return NF_EXIT_USAGE; break;
         case 'r': o->resize = 1; break;
         case 'h': usage(stdout); return -1;
-        default: usage(stderr); return 1;
+        default: usage(stderr); return NF_EXIT_USAGE;
         }
     }
     if (argc - optind < 2) {
         fprintf(stderr, "nasfit predict: give a model file and at least one image (see nasfit predict --help)\n");
-        return 1;
+        return NF_EXIT_USAGE;
     }
     return 0;
 }
@@ -68,26 +68,24 @@ int nf_cmd_predict(int argc, char **argv)
 {
     predict_options o;
     int bad = parse(argc, argv, &o);
-    if (bad) return bad < 0 ? 0 : bad;
+    if (bad) return bad < 0 ? NF_EXIT_OK : bad;
     nf_model *m;
-    if (nf_model_load(argv[optind], &m)) {
-        fprintf(stderr, "nasfit predict: %s\n", nf_last_error());
-        return 2;
-    }
+    nf_status st = nf_model_load(argv[optind], &m);
+    if (st) return nf_cmd_fail("predict", st, NF_DOING_READ);
     const nf_graph *g = m->graph;
     size_t bytes = (size_t)g->in_c * g->in_h * g->in_w;
     uint8_t *image = malloc(bytes);
     float *probs = malloc((size_t)m->n_classes * sizeof *probs);
-    int status = image && probs ? 0 : 2;
+    int status = image && probs ? NF_EXIT_OK : nf_cmd_fail("predict", nf_fail(NF_ERR_NOMEM, "out of memory"), NF_DOING_WORK);
     for (int i = optind + 1; i < argc && image && probs; i++) {
-        nf_status st = nf_image_fit(argv[i], g->in_c, g->in_h, g->in_w, o.resize, image);
-        if (!st) st = nf_model_probabilities(m, image, 1, 1, probs);
-        if (st) {
-            fprintf(stderr, "nasfit predict: %s\n", nf_last_error());
-            status = 2;
-            continue;
-        }
-        print_top(argv[i], m, probs, o.top);
+        int code = NF_EXIT_OK; /* the worst status of any image is the command's */
+        if ((st = nf_image_load_as(argv[i], g->in_c, g->in_h, g->in_w, o.resize, image)))
+            code = nf_cmd_fail("predict", st, NF_DOING_READ);
+        else if ((st = nf_model_probabilities(m, image, 1, 1, probs)))
+            code = nf_cmd_fail("predict", st, NF_DOING_WORK);
+        else
+            print_top(argv[i], m, probs, o.top);
+        if (code > status) status = code;
     }
     free(image);
     free(probs);

@@ -29,7 +29,7 @@ static void usage(FILE *f)
             "  --refresh S     reload every S seconds while the run goes on (default 30)\n"
             "  --help          this text\n\n"
             "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign run file),\n"
-            "3 the page could not be written\n");
+            "4 failed (the page could not be written, out of memory)\n");
 }
 
 enum { MAX_RUNS = 16 };
@@ -83,10 +83,8 @@ int nf_cmd_report(int argc, char **argv)
     if (!code) st = a.n_db == 1 ? nf_report_write(dbs[0], a.out, &a.o) : nf_report_write_compare(dbs, a.n_db, a.out, &a.o);
     for (int i = 0; i < a.n_db; i++) nf_store_close(dbs[i]);
     if (code) return code;
-    if (st) {
-        fprintf(stderr, "nasfit report: %s\n", nf_last_error());
-        return st == NF_ERR_IO ? 3 : 2;
-    }
+    /* The run files are open: an I/O error now is the page's, which could not be written. */
+    if (st) return nf_cmd_fail("report", st, st == NF_ERR_IO ? NF_DOING_WORK : NF_DOING_READ);
     printf("wrote %s\n", a.out);
     return 0;
 }

@@ -30,8 +30,9 @@ static void usage(FILE *f)
             "  --help            this text\n\n"
             "One process writes a run file at a time: a second resume (or a fit) on a file that\n"
             "a live run is writing is refused. Reading it meanwhile is fine.\n\n"
-            "exit status: 0 done (or already finished), 1 usage, 2 bad input (run file, data),\n"
-            "3 interrupted (resumable), 4 failed\n");
+            "exit status: 0 done (or already finished), 1 usage (a bad option, or a bad --time or\n"
+            "--threads value), 2 bad input (run file, data), 3 interrupted (resumable), 4 failed\n"
+            "(a full disk, out of memory, ...)\n");
 }
 
 typedef struct resume_options { const char *db, *time, *threads, *report; int quiet, mpi; } resume_options;
@@ -53,13 +54,13 @@ static int parse(int argc, char **argv, resume_options *o)
         case 'q': o->quiet = 1; break;
         case 'R': o->report = optarg; break;
         case 'M': o->mpi = 1; break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return 1;
+        case 'h': usage(stdout); exit(NF_EXIT_OK);
+        default: usage(stderr); return NF_EXIT_USAGE;
         }
     }
-    if (optind < argc) { fprintf(stderr, "nasfit resume: unexpected argument '%s'\n", argv[optind]); return 1; }
-    if (!o->db) { fprintf(stderr, "nasfit resume: --db FILE is required\n"); usage(stderr); return 1; }
-    return 0;
+    if (optind < argc) { fprintf(stderr, "nasfit resume: unexpected argument '%s'\n", argv[optind]); return NF_EXIT_USAGE; }
+    if (!o->db) { fprintf(stderr, "nasfit resume: --db FILE is required\n"); usage(stderr); return NF_EXIT_USAGE; }
+    return NF_EXIT_OK;
 }
 
 /* The stored configuration with the flags on top. */
@@ -77,9 +78,9 @@ static int configure(const resume_options *o, const nf_run_state *rs, nf_fit_con
     if (!st) st = nf_search_config_check(&cfg->search);
     if (st) {
         fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
-        return o->time || o->threads ? 1 : 2;
+        return o->time || o->threads ? NF_EXIT_USAGE : NF_EXIT_INPUT;
     }
-    return 0;
+    return NF_EXIT_OK;
 }
 
 static int already_done(const char *path, int quiet)
@@ -98,9 +99,8 @@ static int resume(int argc, char **argv)
     nf_status st = nf_store_open(o.db, NF_STORE_WRITE, &db);
     if (!st) st = nf_run_store_state(db, &rs);
     if (st) {
-        fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
         nf_store_close(db);
-        return 2;
+        return nf_cmd_fail("resume", st, NF_DOING_READ);
     }
     nf_fit_config cfg;
     int code = configure(&o, &rs, &cfg); /* first: a bad --time or --threads is refused even on a finished run */
@@ -109,13 +109,11 @@ static int resume(int argc, char **argv)
     else if (code == 0) {
         char *text = nf_config_text(&cfg); /* claimed by the session once the stored state is checked */
         if (!text) {
-            fprintf(stderr, "nasfit resume: out of memory\n");
-            code = 2;
+            code = nf_cmd_fail("resume", nf_fail(NF_ERR_NOMEM, "out of memory"), NF_DOING_WORK);
         } else {
             nf_trainer *pool = NULL;
-            if (o.mpi && nf_mpi_pool_create(cfg.search.threads, &pool)) {
-                fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
-                code = 2;
+            if (o.mpi && (st = nf_mpi_pool_create(cfg.search.threads, &pool))) {
+                code = nf_cmd_fail("resume", st, NF_DOING_WORK);
             } else {
                 nf_signals_install();
                 nf_fit_session fs = {.command = "resume", .cfg = &cfg, .db = db, .resume = &rs, .claim = text,

@@ -20,7 +20,8 @@ static void usage(FILE *f)
             "  --db FILE   the run file\n"
             "  --json      the architecture JSON instead of the table\n"
             "  --help      this text\n\n"
-            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file, no such candidate)\n");
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file, no such candidate),\n"
+            "4 failed (out of memory)\n");
 }
 
 typedef struct shown {
@@ -102,7 +103,5 @@ int nf_cmd_show(int argc, char **argv)
     }
     nf_graph_destroy(g);
     free(s.json);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit show: %s\n", nf_last_error());
-    return 2;
+    return st ? nf_cmd_fail("show", st, NF_DOING_READ) : NF_EXIT_OK;
 }

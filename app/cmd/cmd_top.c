@@ -19,7 +19,8 @@ static void usage(FILE *f)
             "  -n N        how many (1 to 1000000)\n"
             "  --json      one JSON document instead of text\n"
             "  --help      this text\n\n"
-            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file)\n");
+            "exit status: 0 ok, 1 usage, 2 bad input (a missing, damaged or foreign file),\n"
+            "4 failed (out of memory)\n");
 }
 
 typedef struct top { int json; nf_json *list; } top;
@@ -70,7 +71,5 @@ int nf_cmd_top(int argc, char **argv)
         nf_json_free(doc);
     }
     nf_store_close(db);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit top: %s\n", nf_last_error());
-    return 2;
+    return st ? nf_cmd_fail("top", st, NF_DOING_READ) : NF_EXIT_OK;
 }

@@ -2,8 +2,9 @@
  * bench/torch_reference.py), or an architecture from a JSON file
  * (--arch, from scratch), on a data set and reports, per epoch, the mean
  * training loss and the test accuracy; --save writes the trained network
- * as a model file (.nfm). Until the search exists, this is what `make run`
- * does; it is also the engine's learning check against PyTorch. */
+ * as a model file (.nfm). It is the engine's learning check against
+ * PyTorch (scripts/learning-curve.sh); `make run` runs a search (nasfit
+ * fit, see scripts/run.sh), not this. */
 #include <getopt.h>
 #include <math.h>
 #include <limits.h>
@@ -64,10 +65,13 @@ static void usage(FILE *f)
             "                     training); default cosine with --arch or --db, else constant\n"
             "  --save FILE.nfm    write the trained model (weights, re-measured batchnorm\n"
             "                     statistics, normalisation, class names) to FILE.nfm\n"
-            "  --help             this text\n");
+            "  --help             this text\n\n"
+            "exit status: 0 done, 1 usage, 2 bad input (data, architecture, run file), 3 interrupted\n"
+            "(SIGINT or SIGTERM), 4 failed (the training diverged, --save could not be written,\n"
+            "out of memory)\n");
 }
 
-/* Parses argv into o; returns 0, or 2 after printing what is wrong. */
+/* Parses argv into o; returns 0, or 1 (usage) after printing what is wrong. */
 static int parse(int argc, char **argv, train_options *o)
 {
     static const struct option longs[] = {
@@ -95,20 +99,20 @@ static int parse(int argc, char **argv, train_options *o)
         case 's': ok = nf_arg_seed("train", "--seed", optarg, &o->seed); break;
         case 't': ok = nf_arg_int("train", "--threads", optarg, 1, 1024, &o->threads); break;
         case 'n': ok = nf_arg_int("train", "--train-limit", optarg, 0, INT_MAX, &o->train_limit); break;
-        case 'h': usage(stdout); exit(0);
-        default: usage(stderr); return 2;
+        case 'h': usage(stdout); exit(NF_EXIT_OK);
+        default: usage(stderr); return NF_EXIT_USAGE;
         }
-        if (!ok) return 2;
+        if (!ok) return NF_EXIT_USAGE;
     }
     if (o->db && optind < argc) o->which = argv[optind++];
-    if (optind < argc) { fprintf(stderr, "nasfit train: unexpected argument '%s'\n", argv[optind]); return 2; }
+    if (optind < argc) { fprintf(stderr, "nasfit train: unexpected argument '%s'\n", argv[optind]); return NF_EXIT_USAGE; }
     if (o->db && (!o->which || o->arch)) {
         fprintf(stderr, "nasfit train: --db FILE takes a candidate (ID or best), and not with --arch\n");
-        return 2;
+        return NF_EXIT_USAGE;
     }
     if (schedule && strcmp(schedule, "constant") && strcmp(schedule, "cosine")) {
         fprintf(stderr, "nasfit train: --schedule %s is neither constant nor cosine\n", schedule);
-        return 2;
+        return NF_EXIT_USAGE;
     }
     o->cosine = schedule ? !strcmp(schedule, "cosine") : (o->arch || o->db);
     return 0;
@@ -216,25 +220,32 @@ static int folder_writable(const char *path)
     return access(dir, W_OK) == 0;
 }
 
-/* The reference CNN for the data set, or the --arch architecture, which
- * must take the data set's images and give its classes. */
-static nf_status make_model(const train_options *o, const nf_dataset *train, nf_graph **g)
+/* The reference CNN for the data set, or the --arch (or --db) architecture,
+ * which must take the data set's images and give its classes. Returns the
+ * exit status, after printing why when it is not 0. */
+static int make_model(const train_options *o, const nf_dataset *train, nf_graph **g)
 {
     nf_rng rng;
     nf_rng_seed(&rng, o->seed, 0, NF_RNG_INIT);
     int c = nf_ds_channels(train), h = nf_ds_height(train), w = nf_ds_width(train), k = nf_ds_classes(train);
-    if (!o->arch && !o->db) return nf_model_reference_cnn(c, h, w, k, &rng, g);
-    nf_status st = o->db ? (nf_read_architecture("train", o->db, o->which, &rng, g)
-                                ? nf_fail(NF_ERR_ARG, "%s: no architecture to train", o->db) : NF_OK)
-                         : nf_arch_load(o->arch, &rng, g);
-    if (st) return st;
+    nf_status st;
+    if (!o->arch && !o->db) {
+        st = nf_model_reference_cnn(c, h, w, k, &rng, g);
+        return st ? nf_cmd_fail("train", st, NF_DOING_WORK) : NF_EXIT_OK;
+    }
+    if (o->db) {
+        int code = nf_read_architecture("train", o->db, o->which, &rng, g); /* it says why */
+        if (code) return code;
+    } else if ((st = nf_arch_load(o->arch, &rng, g))) {
+        return nf_cmd_fail("train", st, NF_DOING_READ);
+    }
     const nf_graph *a = *g;
-    if (a->in_c == c && a->in_h == h && a->in_w == w && nf_graph_classes(a) == k) return NF_OK;
+    if (a->in_c == c && a->in_h == h && a->in_w == w && nf_graph_classes(a) == k) return NF_EXIT_OK;
     st = nf_fail(NF_ERR_ARG, "%s: the architecture takes %dx%dx%d images and gives %d classes; the data set has "
                  "%dx%dx%d images and %d classes", o->db ? o->db : o->arch, a->in_c, a->in_h, a->in_w, nf_graph_classes(a), c, h, w, k);
     nf_graph_destroy(*g);
     *g = NULL;
-    return st;
+    return nf_cmd_fail("train", st, NF_DOING_READ);
 }
 
 int nf_cmd_train(int argc, char **argv)
@@ -244,7 +255,7 @@ int nf_cmd_train(int argc, char **argv)
     if (bad) return bad;
     if (o.save && !folder_writable(o.save)) {
         fprintf(stderr, "nasfit train: --save %s: its folder does not exist or cannot be written\n", o.save);
-        return 2;
+        return NF_EXIT_FAILED; /* an output that cannot be written, found before the training rather than after */
     }
     if (o.threads > omp_get_num_procs())
         fprintf(stderr, "nasfit train: note: %d threads on %d cores; more threads than cores only slows training\n",
@@ -266,18 +277,17 @@ int nf_cmd_train(int argc, char **argv)
         st = nf_ds_prepare(o.data, &po, &data);
     }
     if (st) {
-        fprintf(stderr, "nasfit train: %s\n", nf_last_error());
         nf_ds_splits_free(&data);
-        return 2;
+        return nf_cmd_fail("train", st, NF_DOING_READ);
     }
     const nf_dataset *train = data.train;
     printf("data: %s, %d training and %d test images of %dx%dx%d, %d classes (loaded in %.2f s)\n",
            nf_ds_format(train), nf_ds_count(train), nf_ds_count(data.test ? data.test : data.val),
            nf_ds_channels(train), nf_ds_height(train), nf_ds_width(train), nf_ds_classes(train), nf_clock() - t0);
-    if ((st = make_model(&o, train, &g))) {
-        fprintf(stderr, "nasfit train: %s\n", nf_last_error());
+    int code = make_model(&o, train, &g);
+    if (code) {
         nf_ds_splits_free(&data);
-        return 2;
+        return code;
     }
     char what[1100];
     if (o.db) snprintf(what, sizeof what, "candidate %s of %s (new weights)", o.which, o.db);
@@ -296,5 +306,5 @@ int nf_cmd_train(int argc, char **argv)
     else if (st) fprintf(stderr, "nasfit train: %s\n", nf_last_error());
     nf_graph_destroy(g);
     nf_ds_splits_free(&data);
-    return st ? 1 : 0;
+    return nf_exit_code(st, NF_DOING_WORK);
 }

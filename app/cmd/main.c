@@ -34,6 +34,8 @@ static void usage(FILE *f)
     fprintf(f, "usage: nasfit COMMAND [options]   (nasfit COMMAND --help for its options)\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nexit status, every command: 0 done, 1 usage, 2 bad input (a file nasfit reads is refused),\n"
+               "3 interrupted (SIGINT or SIGTERM), 4 failed (anything else)\n");
 }
 
 /* libgomp reads OMP_WAIT_POLICY when it loads, before main runs. Its
@@ -54,11 +56,11 @@ int main(int argc, char **argv)
     choose_thread_waiting(argv);
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
+        return argc < 2 ? NF_EXIT_USAGE : NF_EXIT_OK;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 1, argv + 1);
     fprintf(stderr, "nasfit: unknown command '%s'\n", argv[1]);
     usage(stderr);
-    return 2;
+    return NF_EXIT_USAGE;
 }

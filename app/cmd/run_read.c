@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "app/cmd/args.h"
+#include "app/cmd/commands.h"
 #include "app/store/run_queries.h"
 
 int nf_read_parse(const nf_read_command *c, int argc, char **argv, nf_read_args *a)
@@ -24,23 +25,25 @@ int nf_read_parse(const nf_read_command *c, int argc, char **argv, nf_read_args 
         switch (o) {
         case 'd': a->db = optarg; break;
         case 'j': a->json = 1; break;
-        case 'n': if (!nf_arg_int(c->name, "-n", optarg, 1, 1000000, &a->n)) return 1; break;
-        case 'h': c->usage(stdout); return 0;
-        default: c->usage(stderr); return 1;
+        case 'n': if (!nf_arg_int(c->name, "-n", optarg, 1, 1000000, &a->n)) return NF_EXIT_USAGE; break;
+        case 'h': c->usage(stdout); return NF_EXIT_OK;
+        default: c->usage(stderr); return NF_EXIT_USAGE;
         }
     }
     if (c->wants_candidate && optind < argc) a->which = argv[optind++];
-    if (optind < argc) { fprintf(stderr, "%s: unexpected argument '%s'\n", cmd, argv[optind]); return 1; }
-    if (!a->db) { fprintf(stderr, "%s: --db FILE is required\n", cmd); c->usage(stderr); return 1; }
-    if (c->wants_candidate && !a->which) { fprintf(stderr, "%s: which candidate? give an id or 'best'\n", cmd); return 1; }
+    if (optind < argc) { fprintf(stderr, "%s: unexpected argument '%s'\n", cmd, argv[optind]); return NF_EXIT_USAGE; }
+    if (!a->db) { fprintf(stderr, "%s: --db FILE is required\n", cmd); c->usage(stderr); return NF_EXIT_USAGE; }
+    if (c->wants_candidate && !a->which) {
+        fprintf(stderr, "%s: which candidate? give an id or 'best'\n", cmd);
+        return NF_EXIT_USAGE;
+    }
     return -1;
 }
 
 int nf_read_open(const char *command, const char *path, nf_store **out)
 {
-    if (!nf_store_open(path, NF_STORE_READ, out)) return 0;
-    fprintf(stderr, "nasfit %s: %s\n", command, nf_last_error());
-    return 2;
+    nf_status st = nf_store_open(path, NF_STORE_READ, out);
+    return st ? nf_cmd_fail(command, st, NF_DOING_READ) : NF_EXIT_OK;
 }
 
 int nf_read_candidate(const char *command, nf_store *db, const char *which, int64_t *id)
@@ -51,13 +54,13 @@ int nf_read_candidate(const char *command, nf_store *db, const char *which, int6
         st = nf_query_best(db, id, &found);
         if (!st && !found) {
             fprintf(stderr, "nasfit %s: %s: no candidate has been trained yet\n", command, nf_store_path(db));
-            return 2;
+            return NF_EXIT_INPUT;
         }
         if (!st && !(st = nf_query_candidate_exists(db, *id, &found)) && !found) {
             fprintf(stderr, "nasfit %s: %s: the run's best (run.winner_id, or weights.candidate_id of role 'best') names "
                             "candidate %lld, which is not in table candidates: the file is damaged\n",
                     command, nf_store_path(db), (long long)*id);
-            return 2;
+            return NF_EXIT_INPUT;
         }
     } else {
         char *end;
@@ -65,18 +68,16 @@ int nf_read_candidate(const char *command, nf_store *db, const char *which, int6
         long long v = strtoll(which, &end, 10);
         if (errno || end == which || *end || v < 0) {
             fprintf(stderr, "nasfit %s: '%s' is not a candidate id (a whole number) or 'best'\n", command, which);
-            return 1;
+            return NF_EXIT_USAGE;
         }
         *id = v;
         st = nf_query_candidate_exists(db, v, &found);
         if (!st && !found) {
             fprintf(stderr, "nasfit %s: %s: no candidate %lld in this run\n", command, nf_store_path(db), v);
-            return 2;
+            return NF_EXIT_INPUT;
         }
     }
-    if (!st) return 0;
-    fprintf(stderr, "nasfit %s: %s\n", command, nf_last_error());
-    return 2;
+    return st ? nf_cmd_fail(command, st, NF_DOING_READ) : NF_EXIT_OK;
 }
 
 void nf_read_status(const char *status, int64_t pid, char *buf, size_t cap)
@@ -107,7 +108,5 @@ int nf_read_architecture(const char *command, const char *path, const char *whic
     snprintf(source, sizeof source, "%s (candidate %lld)", path, (long long)id);
     if (!st) st = nf_arch_from_json(json, source, rng, g);
     free(json);
-    if (!st) return 0;
-    fprintf(stderr, "nasfit %s: %s\n", command, nf_last_error());
-    return 2;
+    return st ? nf_cmd_fail(command, st, NF_DOING_READ) : NF_EXIT_OK;
 }

@@ -28,17 +28,20 @@ typedef struct nf_read_command {
  * to go on, else the exit status (0 for --help, 1 for bad usage). */
 int nf_read_parse(const nf_read_command *c, int argc, char **argv, nf_read_args *a);
 
-/* Opens a.db for reading; prints the reason and returns 2 when it cannot. */
+/* Opens a.db for reading; prints the reason and returns the exit status
+ * (2, or 4 out of memory) when it cannot, 0 when it can. */
 int nf_read_open(const char *command, const char *path, nf_store **out);
 
 /* The candidate a.which names: an id that exists, or "best" (the best
  * candidate of the run: the winner once finished, else the best so far).
- * Prints the reason and returns 2 when there is none. */
+ * Prints the reason and returns the exit status when there is none (1 for
+ * text that is no id, 2 for an id the run does not have). */
 int nf_read_candidate(const char *command, nf_store *db, const char *which, int64_t *id);
 
 /* The architecture of candidate `which` (ID or best) of run file `path`
  * as a graph with new weights drawn from rng. Prints the reason and returns
- * the exit status (1 usage, 2 bad input) when it cannot; 0 on success. */
+ * the exit status (1 usage, 2 bad input, 4 out of memory) when it cannot;
+ * 0 on success. */
 int nf_read_architecture(const char *command, const char *path, const char *which, nf_rng *rng, nf_graph **g);
 
 /* The run's status in words for people: "done", "interrupted (resumable)",

@@ -1,7 +1,8 @@
 /* An architecture as plain JSON text, and back: what `nasfit show --json`
  * prints, what the run store keeps in its candidates table, what
  * `nasfit train --arch FILE` reads and what a .nfm model file carries.
- * The only file that includes the JSON library (jansson).
+ * One of the two files that include the JSON library (jansson); the other
+ * is app/formats/json_out.c, the writer of the read commands' --json.
  *
  *   {
  *     "format": "nasfit-architecture", "version": 1,

@@ -103,14 +103,12 @@ nf_search_hooks nf_fit_report_hooks(nf_fit_report *r)
                              .stop = nf_fit_report_stop, .progress = nf_fit_report_progress};
 }
 
-int nf_fit_report_end(nf_fit_report *r, const nf_search *s, nf_status st)
+int nf_fit_report_end(nf_fit_report *r, const nf_search *s, nf_status st, nf_doing doing)
 {
     end_progress(r);
-    if (!st) return 0;
-    if (st == NF_ERR_INTERRUPTED) {
+    if (st == NF_ERR_INTERRUPTED)
         fprintf(stderr, "nasfit: interrupted at generation %d; the run can be resumed\n", s ? s->generation : 0);
-        return 3;
-    }
-    fprintf(stderr, "nasfit: %s\n", nf_last_error());
-    return st == NF_ERR_ARG || st == NF_ERR_FORMAT ? 2 : 4;
+    else if (st)
+        fprintf(stderr, "nasfit: %s\n", nf_last_error());
+    return nf_exit_code(st, doing);
 }

@@ -82,10 +82,10 @@ int nf_fit_session_run(const nf_fit_session *fs)
 {
     nf_ds_splits data = {0};
     double t0 = nf_clock();
-    if (load_data(fs->cfg, &data)) {
-        fprintf(stderr, "nasfit %s: %s\n", fs->command, nf_last_error());
+    nf_status st = load_data(fs->cfg, &data);
+    if (st) {
         nf_ds_splits_free(&data);
-        return 2;
+        return nf_cmd_fail(fs->command, st, NF_DOING_READ);
     }
     nf_fit_report rep;
     nf_fit_report_init(&rep, fs->quiet);
@@ -93,7 +93,8 @@ int nf_fit_session_run(const nf_fit_session *fs)
     nf_search *s = NULL;
     nf_graph *arch = NULL;
     nf_search_config sc = fs->cfg->search;
-    nf_status st = load_arch(fs->cfg, data.train, &arch);
+    st = load_arch(fs->cfg, data.train, &arch);
+    nf_doing doing = st ? NF_DOING_READ : NF_DOING_WORK; /* a missing --arch file is bad input, a full disk later is not */
     sc.arch = arch;
     if (!st) st = nf_search_create(&sc, data.train, data.val, data.test, &data.norm, &s);
     if (!st && fs->trainer) nf_search_set_trainer(s, fs->trainer);
@@ -121,7 +122,7 @@ int nf_fit_session_run(const nf_fit_session *fs)
     if (recorded) nf_run_store_end(fs->db, st, why);
     if (fs->report) nf_report_live_update(&live, st == NF_OK); /* the end: no more reloading */
     if (st) nf_fail(st, "%s", why);
-    int code = nf_fit_report_end(&rep, s, st);
+    int code = nf_fit_report_end(&rep, s, st, doing);
     if (st == NF_ERR_INTERRUPTED)
         fprintf(stderr, "nasfit: everything trained so far is in %s; continue with: nasfit resume --db %s\n",
                 nf_store_path(fs->db), nf_store_path(fs->db));

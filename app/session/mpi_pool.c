@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/cmd/commands.h"
 #include "engine/clock.h"
 #include "app/formats/fileio.h"
 #include "engine/threads.h"
@@ -77,7 +78,7 @@ static unsigned char *receive(const MPI_Status *probed, int *len)
 {
     MPI_Get_count(probed, MPI_BYTE, len);
     unsigned char *b = malloc(*len > 0 ? (size_t)*len : 1);
-    if (!b) MPI_Abort(MPI_COMM_WORLD, 4);
+    if (!b) MPI_Abort(MPI_COMM_WORLD, NF_EXIT_FAILED);
     MPI_Recv(b, *len, MPI_BYTE, probed->MPI_SOURCE, probed->MPI_TAG, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     return b;
 }
@@ -146,7 +147,7 @@ static void trainer_data(trainer_rank *t)
     uint64_t len, sum = 0;
     MPI_Recv(&len, 1, MPI_UINT64_T, 0, TAG_DATA, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
     unsigned char *buf = malloc(len ? len : 1);
-    if (!buf) MPI_Abort(MPI_COMM_WORLD, 4);
+    if (!buf) MPI_Abort(MPI_COMM_WORLD, NF_EXIT_FAILED);
     broadcast(buf, len);
     nf_wire_data_free(&t->data);
     if (!nf_wire_data_unpack(buf, len, &t->data)) sum = nf_wire_checksum(buf, len);
@@ -194,7 +195,7 @@ static int trainer_task(trainer_rank *t, const MPI_Status *probed)
     }
     size_t rlen = 0;
     nf_candidate none = {.id = c ? c->id : -1};
-    if (nf_wire_result_pack(st, nf_last_error(), c ? c : &none, &out, &res, &rlen)) MPI_Abort(MPI_COMM_WORLD, 4);
+    if (nf_wire_result_pack(st, nf_last_error(), c ? c : &none, &out, &res, &rlen)) MPI_Abort(MPI_COMM_WORLD, NF_EXIT_FAILED);
     int quit = send_result(t, res, rlen);
     if (!quit) free(res); /* else MPI may still hold it; the process ends */
     nf_candidate_destroy(c);
@@ -250,13 +251,13 @@ int nf_mpi_enter(const char *command, int mpi, int *code)
         if (env_int("OMPI_COMM_WORLD_RANK", 0) == 0)
             fprintf(stderr, "nasfit %s: started as %d MPI processes without --mpi: each would run a search of its own; "
                     "add --mpi (mpirun -np %d nasfit %s --mpi ...)\n", command, ranks, ranks, command);
-        *code = 1;
+        *code = NF_EXIT_USAGE;
         return 1;
     }
     int provided;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
         fprintf(stderr, "nasfit %s: MPI could not start\n", command);
-        *code = 4;
+        *code = NF_EXIT_FAILED;
         return 1;
     }
     world.started = 1;
@@ -267,7 +268,7 @@ int nf_mpi_enter(const char *command, int mpi, int *code)
         fprintf(stderr, "nasfit %s: --mpi needs trainer ranks besides rank 0 (e.g. mpirun -np 3 nasfit %s --mpi ...)\n",
                 command, command);
         nf_mpi_leave();
-        *code = 1;
+        *code = NF_EXIT_USAGE;
         return 1;
     }
     if (world.rank > 0) {
@@ -275,7 +276,7 @@ int nf_mpi_enter(const char *command, int mpi, int *code)
         return 1;
     }
     world.gone = calloc((size_t)world.size, sizeof *world.gone);
-    if (!world.gone) MPI_Abort(MPI_COMM_WORLD, 4);
+    if (!world.gone) MPI_Abort(MPI_COMM_WORLD, NF_EXIT_FAILED);
     return 0;
 }
 

@@ -1,4 +1,4 @@
-#include "app/formats/image_fit.h"
+#include "app/formats/image_load.h"
 
 #include <stdlib.h>
 
@@ -36,7 +36,7 @@ static void convert_channels(const uint8_t *src, int sc, uint8_t *dst, int c, si
     }
 }
 
-nf_status nf_image_fit(const char *path, int c, int h, int w, int resize, uint8_t *dst)
+nf_status nf_image_load_as(const char *path, int c, int h, int w, int resize, uint8_t *dst)
 {
     if (c != 1 && c != 3) return nf_fail(NF_ERR_ARG, "%s: the model takes %d-channel images; only 1 or 3 are PNG", path, c);
     nf_png_header head;

@@ -4,7 +4,7 @@
 #ifndef NF_FIT_REPORT_H
 #define NF_FIT_REPORT_H
 
-#include "app/cmd/commands.h"
+#include "app/session/exit_code.h"
 #include "app/session/progress.h"
 #include "nas/search.h"
 
@@ -27,7 +27,7 @@ void nf_fit_report_progress(void *user, const nf_search *s, int64_t done, int64_
 int nf_fit_report_stop(void *user);
 
 /* Prints how the run ended and returns the exit status
- * (nf_exit_code(st, doing), app/cmd/commands.h): 0 done, 2 bad input,
+ * (nf_exit_code(st, doing), app/session/exit_code.h): 0 done, 2 bad input,
  * 3 interrupted (resumable), 4 failed. */
 int nf_fit_report_end(nf_fit_report *r, const nf_search *s, nf_status st, nf_doing doing);
 

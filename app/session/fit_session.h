@@ -3,7 +3,7 @@
  * configuration names, builds the search (restored from the store when
  * resuming), runs it with the store's committing hooks chained before the
  * printing ones, and records how it ended. Returns the exit status
- * (app/cmd/commands.h): 0 done, 2 bad input, 3 interrupted (resumable),
+ * (app/session/exit_code.h): 0 done, 2 bad input, 3 interrupted (resumable),
  * 4 failed. */
 #ifndef NF_FIT_SESSION_H
 #define NF_FIT_SESSION_H

@@ -8,7 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/cmd/commands.h"
+#include "app/session/exit_code.h"
 #include "engine/clock.h"
 #include "app/formats/fileio.h"
 #include "engine/threads.h"

@@ -1,4 +1,4 @@
-#include "app/cmd/commands.h"
+#include "app/session/exit_code.h"
 
 #include <stdio.h>
 

@@ -2,7 +2,8 @@
  * test writes: nasfit train --save writes a model that nasfit evaluate
  * scores exactly as training reported; --arch trains a JSON architecture;
  * predict names classes and refuses wrong-size images unless --resize;
- * dot writes DOT and PNG; --help and exit codes of each. */
+ * dot writes DOT and PNG; evaluate --flip counts the class of each image's
+ * probabilities averaged with its mirror's; --help and exit codes of each. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,6 +11,8 @@
 #include <fcntl.h>
 
 #include "app/cmd/commands.h"
+#include "app/formats/model_run.h"
+#include "datasets/load.h"
 #include "tests/capture.h"
 #include "tests/ds_fixtures.h"
 
@@ -67,7 +70,7 @@ static void trained_model_evaluates_as_training_reported(void **state)
     assert_non_null(strstr(out, "saved: "));
     double reported;
     reported = number_after(strstr(out, "epoch 2"), "refreshed_bn_test_accuracy ");
-    assert_int_equal(run(nf_cmd_train, out, sizeof out, "train", "--data", dir, "--save", "/nonexistent/m.nfm", NULL), 2);
+    assert_int_equal(run(nf_cmd_train, out, sizeof out, "train", "--data", dir, "--save", "/nonexistent/m.nfm", NULL), 4);
     assert_non_null(strstr(out, "--save /nonexistent/m.nfm: its folder does not exist"));
     assert_int_equal(run(nf_cmd_evaluate, out, sizeof out, "evaluate", model, "--data", dir, NULL), 0);
     assert_float_equal(number_after(out, "test accuracy "), reported, 1e-9);
@@ -82,6 +85,47 @@ static void trained_model_evaluates_as_training_reported(void **state)
     assert_non_null(strstr(out, "the model takes 1x8x8 images"));
     assert_int_equal(run(nf_cmd_evaluate, out, sizeof out, "evaluate", "--help", NULL), 0);
     assert_non_null(strstr(out, "usage: nasfit evaluate"));
+}
+
+/* evaluate --flip against a replay through nf_model_probabilities on the
+ * test images and on their mirrors, made here. */
+static void flip_averages_each_image_with_its_mirror(void **state)
+{
+    (void)state;
+    char model[1024];
+    snprintf(model, sizeof model, "%s", fx_path(dir, "m.nfm"));
+    assert_int_equal(run(nf_cmd_evaluate, out, sizeof out, "evaluate", model, "--data", dir, "--batch", "64", "--flip",
+                         "--threads", "1", NULL), 0);
+    assert_non_null(strstr(out, "each averaged with its mirror"));
+    int reported = (int)number_after(strstr(out, "test accuracy "), "("); /* "(R of N images" */
+    nf_model *m;
+    nf_ds_pair pair = {0};
+    assert_int_equal(nf_model_load(model, &m), NF_OK);
+    assert_int_equal(nf_ds_load(dir, NULL, &pair), NF_OK);
+    const nf_dataset *t = pair.test;
+    int n = t->n, k = m->n_classes, w = t->w;
+    size_t size = (size_t)n * t->c * t->h * w;
+    uint8_t *mirrored = malloc(size);
+    float *p = malloc((size_t)n * k * sizeof *p), *q = malloc((size_t)n * k * sizeof *q);
+    for (size_t r = 0; r < size / w; r++)
+        for (int x = 0; x < w; x++) mirrored[r * w + x] = t->pixels[r * w + (w - 1 - x)];
+    assert_int_equal(nf_model_probabilities(m, t->pixels, n, 1, p), NF_OK);
+    assert_int_equal(nf_model_probabilities(m, mirrored, n, 1, q), NF_OK);
+    int right = 0, differs = 0;
+    for (int i = 0; i < n; i++) {
+        int best = 0, plain = 0;
+        for (int o = 1; o < k; o++) {
+            if ((double)p[i * k + o] + q[i * k + o] > (double)p[i * k + best] + q[i * k + best]) best = o;
+            if (p[i * k + o] > p[i * k + plain]) plain = o;
+        }
+        right += best == t->labels[i];
+        differs += best != plain;
+    }
+    fprintf(stderr, "flip: %d of %d right, %d predictions differ from the plain ones\n", right, n, differs);
+    assert_int_equal(reported, right);
+    free(mirrored); free(p); free(q);
+    nf_ds_pair_free(&pair);
+    nf_model_destroy(m);
 }
 
 static void predict_names_classes_and_refuses_misfits(void **state)
@@ -168,6 +212,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(trained_model_evaluates_as_training_reported),
+        cmocka_unit_test(flip_averages_each_image_with_its_mirror),
         cmocka_unit_test(predict_names_classes_and_refuses_misfits),
         cmocka_unit_test(dot_writes_dot_and_png),
         cmocka_unit_test(train_takes_an_architecture_file),

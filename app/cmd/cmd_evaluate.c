@@ -1,7 +1,8 @@
-/* nasfit evaluate MODEL.nfm [--data SPEC]: the model's accuracy on a data
- * set's test images (or, for a data set without a test part, all of its
- * images), per class, and the confusion matrix with class names. The
- * images are normalised with the model's own statistics. */
+/* nasfit evaluate MODEL.nfm [--data SPEC] [--flip]: the model's accuracy
+ * on a data set's test images (or, for a data set without a test part, all
+ * of its images), per class, and the confusion matrix with class names.
+ * The images are normalised with the model's own statistics; --flip
+ * averages each image's class probabilities with its mirror's. */
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 typedef struct evaluate_options {
     const char *model, *data;
-    int batch, threads;
+    int batch, threads, flip;
 } evaluate_options;
 
 static void usage(FILE *f)
@@ -26,6 +27,8 @@ static void usage(FILE *f)
             "  --data SPEC   data set: a directory, a file, or 'fashion-mnist' (default)\n"
             "  --batch N     images per forward pass (default 256)\n"
             "  --threads N   threads (default 2)\n"
+            "  --flip        test-time mirroring: each image's class probabilities averaged with\n"
+            "                those of its left-right mirror (for models trained on mirrored images)\n"
             "  --help        this text\n\n"
             "exit status: 0 done, 1 usage, 2 bad input (model or data), 4 failed (out of memory)\n");
 }
@@ -33,7 +36,8 @@ static void usage(FILE *f)
 static int parse(int argc, char **argv, evaluate_options *o)
 {
     static const struct option longs[] = {{"data", required_argument, 0, 'd'}, {"batch", required_argument, 0, 'b'},
-                                          {"threads", required_argument, 0, 't'}, {"help", no_argument, 0, 'h'},
+                                          {"threads", required_argument, 0, 't'}, {"flip", no_argument, 0, 'f'},
+                                          {"help", no_argument, 0, 'h'},
                                           {0, 0, 0, 0}};
     *o = (evaluate_options){.batch = 256, .threads = 2};
     optind = 1;
@@ -44,6 +48,7 @@ static int parse(int argc, char **argv, evaluate_options *o)
         case 'd': o->data = optarg; break;
         case 'b': ok = nf_arg_int("evaluate", "--batch", optarg, 1, 65536, &o->batch); break;
         case 't': ok = nf_arg_int("evaluate", "--threads", optarg, 1, 1024, &o->threads); break;
+        case 'f': o->flip = 1; break;
         case 'h': usage(stdout); return -1;
         default: usage(stderr); return NF_EXIT_USAGE;
         }
@@ -78,12 +83,13 @@ static nf_status load_data(const char *spec, const nf_model *m, nf_dataset **out
     return NF_OK;
 }
 
-static void print_report(const nf_model *m, const long *counts, int n)
+static void print_report(const nf_model *m, const long *counts, int n, int flip)
 {
     int k = m->n_classes;
     long right = 0;
     for (int c = 0; c < k; c++) right += counts[(size_t)c * k + c];
-    printf("test accuracy %.4f (%ld of %d images)\n\nper class:\n", n ? (double)right / n : 0.0, right, n);
+    printf("test accuracy %.4f (%ld of %d images%s)\n\nper class:\n", n ? (double)right / n : 0.0, right, n,
+           flip ? ", each averaged with its mirror" : "");
     printf("  %5s  %-20s %9s %8s\n", "class", "name", "accuracy", "images");
     for (int c = 0; c < k; c++) {
         long total = 0;
@@ -119,9 +125,9 @@ int nf_cmd_evaluate(int argc, char **argv)
            m->graph->in_c, m->graph->in_h, m->graph->in_w, m->n_classes);
     printf("data: %s, %d images\n", ds->format, ds->n);
     counts = calloc((size_t)m->n_classes * m->n_classes, sizeof *counts);
-    st = counts ? nf_model_confusion(m, ds, o.batch, o.threads, counts) : nf_fail(NF_ERR_NOMEM, "out of memory");
+    st = counts ? nf_model_confusion(m, ds, o.batch, o.threads, o.flip, counts) : nf_fail(NF_ERR_NOMEM, "out of memory");
     int code = st ? nf_cmd_fail("evaluate", st, NF_DOING_WORK) : NF_EXIT_OK;
-    if (!st) print_report(m, counts, ds->n);
+    if (!st) print_report(m, counts, ds->n, o.flip);
     free(counts);
     nf_ds_destroy(ds);
     nf_model_destroy(m);

@@ -58,14 +58,46 @@ static int next_batch(nf_batcher *b, nf_exec *e, int *labels)
     return nf_batcher_next(b, x, labels);
 }
 
-nf_status nf_model_confusion(nf_model *m, const nf_dataset *ds, int batch, int threads, long *counts)
+/* Mirrors every image of the executor's input left to right, in place
+ * (the input is [C][N][H][W]). */
+static void mirror_input(nf_tensor *x, int n)
+{
+    size_t rows = (size_t)x->c * n * x->h;
+    for (size_t r = 0; r < rows; r++) {
+        float *row = x->data + r * x->w;
+        for (int a = 0, b = x->w - 1; a < b; a++, b--) {
+            float t = row[a];
+            row[a] = row[b];
+            row[b] = t;
+        }
+    }
+}
+
+/* Adds the softmax of the executor's output (logits [classes][n]) to sum[i * classes + k]. */
+static void add_probabilities(const nf_tensor *y, int n, float *probs, double *sum)
+{
+    softmax_columns(y, n, probs);
+    for (size_t j = 0; j < (size_t)n * y->c; j++) sum[j] += probs[j];
+}
+
+static int argmax(const double *p, int k)
+{
+    int best = 0;
+    for (int o = 1; o < k; o++)
+        if (p[o] > p[best]) best = o;
+    return best;
+}
+
+nf_status nf_model_confusion(nf_model *m, const nf_dataset *ds, int batch, int threads, int flip, long *counts)
 {
     nf_graph *g = m->graph;
     int k = nf_graph_classes(g);
     nf_batcher *b = NULL;
     nf_exec *e = NULL;
     int *labels = malloc((size_t)batch * sizeof *labels);
-    nf_status st = labels ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
+    float *probs = malloc((size_t)batch * k * sizeof *probs);
+    double *sum = malloc((size_t)batch * k * sizeof *sum);
+    nf_status st = labels && probs && sum ? NF_OK : nf_fail(NF_ERR_NOMEM, "out of memory");
     if (st || (st = nf_batcher_create(ds, &m->norm, NULL, batch, 0, &b)) || (st = nf_exec_create(g, batch, &e)))
         goto done;
     nf_exec_set_threads(e, threads);
@@ -75,17 +107,28 @@ nf_status nf_model_confusion(nf_model *m, const nf_dataset *ds, int batch, int t
     while ((got = next_batch(b, e, labels)) > 0) {
         nf_exec_forward(e, g, got, 0, NULL);
         const nf_tensor *y = nf_exec_output(e);
-        for (int i = 0; i < got; i++) {
-            int best = 0;
-            for (int o = 1; o < k; o++)
-                if (y->data[(size_t)o * got + i] > y->data[(size_t)best * got + i]) best = o;
-            counts[(size_t)labels[i] * k + best]++;
+        if (!flip) { /* the largest logit, as training scores */
+            for (int i = 0; i < got; i++) {
+                int best = 0;
+                for (int o = 1; o < k; o++)
+                    if (y->data[(size_t)o * got + i] > y->data[(size_t)best * got + i]) best = o;
+                counts[(size_t)labels[i] * k + best]++;
+            }
+            continue;
         }
+        memset(sum, 0, (size_t)got * k * sizeof *sum);
+        add_probabilities(y, got, probs, sum);
+        mirror_input(nf_exec_input(e), got);
+        nf_exec_forward(e, g, got, 0, NULL);
+        add_probabilities(nf_exec_output(e), got, probs, sum);
+        for (int i = 0; i < got; i++) counts[(size_t)labels[i] * k + argmax(sum + (size_t)i * k, k)]++;
     }
     if (got < 0) st = NF_ERR_ARG;
 done:
     nf_exec_destroy(e);
     nf_batcher_destroy(b);
     free(labels);
+    free(probs);
+    free(sum);
     return st;
 }

@@ -13,7 +13,11 @@
 nf_status nf_model_probabilities(nf_model *m, const uint8_t *images, int n, int threads, float *probs);
 
 /* The confusion matrix of m on ds (shape and classes must match the
- * model's): counts[true * classes + predicted], classes * classes ints. */
-nf_status nf_model_confusion(nf_model *m, const nf_dataset *ds, int batch, int threads, long *counts);
+ * model's): counts[true * classes + predicted], classes * classes ints,
+ * the prediction the most probable class. flip: test-time mirroring, the
+ * class of the mean of the probabilities of each image and its left-right
+ * mirror (right for data trained with mirrored images, such as clothes;
+ * wrong for digits and text). */
+nf_status nf_model_confusion(nf_model *m, const nf_dataset *ds, int batch, int threads, int flip, long *counts);
 
 #endif

@@ -43,7 +43,7 @@ nf_status nf_report_evaluate(nf_store *db, const char *dataset, int64_t id, int 
         st = nf_fail(NF_ERR_NOMEM, "out of memory");
     if (!st) {
         nf_model m = {.graph = c->g, .norm = norm, .n_classes = n_classes, .class_names = names};
-        st = nf_model_confusion(&m, test, 256, threads, ev->counts);
+        st = nf_model_confusion(&m, test, 256, threads, 0, ev->counts);
         ev->n_classes = n_classes;
         ev->n_images = test->n;
     }

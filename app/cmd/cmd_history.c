@@ -93,6 +93,7 @@ static nf_status gen_row(void *user, const nf_query_gen *g)
     nf_json_real(o, "train_seconds", g->train_seconds);
     nf_json_real(o, "score_seconds", g->score_seconds);
     nf_json_real(o, "idle_seconds", g->idle_seconds);
+    nf_json_real(o, "predicted_seconds", g->predicted_seconds);
     nf_json_put(h->gens, NULL, o);
     return NF_OK;
 }

@@ -141,12 +141,13 @@ static nf_status gen_row(void *user, const nf_row *r)
                       .best_accuracy = nf_row_real(r, 3), .best_id = nf_row_int(r, 4), .population = nf_row_int(r, 5),
                       .failed = nf_row_int(r, 6), .images = nf_row_int(r, 7), .seconds = nf_row_real(r, 8),
                       .commit_seconds = nf_row_real(r, 9), .median_accuracy = real_or_nan(r, 10),
-                      .train_seconds = NAN, .score_seconds = NAN, .idle_seconds = NAN};
+                      .train_seconds = NAN, .score_seconds = NAN, .idle_seconds = NAN, .predicted_seconds = NAN};
     if (x->with_time) {
         g.culled = nf_row_int(r, 11);
         g.train_seconds = real_or_nan(r, 12);
         g.score_seconds = real_or_nan(r, 13);
         g.idle_seconds = real_or_nan(r, 14);
+        g.predicted_seconds = real_or_nan(r, 15);
     }
     return x->x.fn.gen(x->x.user, &g);
 }
@@ -164,7 +165,7 @@ nf_status nf_query_generations(nf_store *db, bool with_time, nf_query_gen_fn fn,
 {
     gen_relay x = {{user, {.gen = fn}}, with_time};
     char sql[sizeof gens_sql + 128];
-    snprintf(sql, sizeof sql, gens_sql, with_time ? ", g.culled, g.train_seconds, g.score_seconds, g.idle_seconds" : "");
+    snprintf(sql, sizeof sql, gens_sql, with_time ? ", g.culled, g.train_seconds, g.score_seconds, g.idle_seconds, g.predicted_seconds" : "");
     return nf_store_exec(db, sql, NULL, 0, gen_row, &x);
 }
 

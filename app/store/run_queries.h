@@ -63,6 +63,7 @@ typedef struct nf_query_gen {
     int64_t generation, best_id, population, failed, images, culled;
     double best_fitness, median_fitness, best_accuracy, seconds, commit_seconds;
     double train_seconds, score_seconds, idle_seconds; /* NAN when NULL (files older than v2) */
+    double predicted_seconds;      /* the search budget's count (speed model); NAN before v3 */
     double median_accuracy;        /* of its trained candidates; NAN when none */
 } nf_query_gen;
 typedef nf_status (*nf_query_gen_fn)(void *user, const nf_query_gen *g);

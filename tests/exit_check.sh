@@ -7,13 +7,7 @@
 BUILD=${BUILD:-build}
 NASFIT=$(pwd)/$BUILD/nasfit
 PY=${PYTHON:-/usr/bin/python3}
-T=$(mktemp -d /tmp/nf_exit_check_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-"$PY" "$OLDPWD/tests/store/tiny_idx.py" data || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+. tests/check_start.sh
 # expect CODE TEXT CMD...: runs CMD, checks its exit status and that TEXT is in its output
 expect() {
   want=$1; text=$2; shift 2

@@ -26,13 +26,7 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 command is not i
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 # --timeout: a job that hangs fails its check instead of the whole suite.
 MPIRUN="mpirun --oversubscribe --bind-to none --timeout 300"
-T=$(mktemp -d /tmp/nf_mpi_check_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-"$PY" "$OLDPWD/tests/store/tiny_idx.py" data || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+. tests/check_start.sh
 GENS=8
 ARGS="--data data --config $CONF --set search.generations=$GENS --quiet"
 history_of() { # everything the search decided (no seconds, no worker): must match between runs

@@ -22,13 +22,7 @@ command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 command is not i
 CHROMIUM=$(command -v chromium || command -v chromium-headless-shell || true)
 [ -n "$CHROMIUM" ] || { echo "SKIP: Chromium is not installed (scripts/install-deps.sh installs the chromium package)"; exit 77; }
 mkdir -p "$OUT"
-T=$(mktemp -d /tmp/nf_report_check_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-"$PY" "$OLDPWD/tests/store/tiny_idx.py" data || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+. tests/check_start.sh
 # browse MODE PAGE OUTFILE: the page in headless Chromium, with no network
 # (every host name resolves to nothing) and a fresh profile; MODE is
 # --dump-dom or --screenshot=FILE. The console log goes to OUTFILE.log.

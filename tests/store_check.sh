@@ -19,13 +19,7 @@ README=$(pwd)/README.md
 PY=${PYTHON:-/usr/bin/python3}
 KILLS=${STORE_KILLS:-24}
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 command is not installed (scripts/install-deps.sh)"; exit 77; }
-T=$(mktemp -d /tmp/nf_store_check_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-"$PY" "$OLDPWD/tests/store/tiny_idx.py" data || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+. tests/check_start.sh
 # expect CODE TEXT CMD...: runs CMD, checks its exit status and that TEXT is in its output
 expect() {
   want=$1 text=$2; shift 2

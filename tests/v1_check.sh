@@ -10,13 +10,7 @@ NASFIT=$(pwd)/$BUILD/nasfit
 CONF=$(pwd)/tests/store/tiny.conf
 PY=${PYTHON:-/usr/bin/python3}
 command -v sqlite3 >/dev/null 2>&1 || { echo "SKIP: the sqlite3 command is not installed (scripts/install-deps.sh)"; exit 77; }
-T=$(mktemp -d /tmp/nf_v1_check_XXXXXX)
-trap 'rm -rf "$T"' EXIT
-cd "$T" || exit 1
-"$PY" "$OLDPWD/tests/store/tiny_idx.py" data || exit 1
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-ok() { echo "ok: $*"; }
+. tests/check_start.sh
 
 "$NASFIT" fit --data data --config "$CONF" --threads 1 --quiet --db v2.sqlite > fit.log 2>&1 || { cat fit.log; exit 1; }
 cp v2.sqlite v1.sqlite

@@ -45,6 +45,14 @@ expect 2 "missing.nfm" "$NASFIT" dot missing.nfm
 expect 2 "missing.nfm" "$NASFIT" evaluate missing.nfm --data data
 printf 'not json' > bad.json
 expect 2 "bad.json" "$NASFIT" train --data data --arch bad.json
+# resume: a bad --time or --threads is a usage error, refused before the run file is opened for writing
+"$NASFIT" fit --data data --config "$OLDPWD/tests/store/tiny.conf" --threads 1 --quiet --db r.sqlite > fit.log 2>&1 ||
+  fail "tiny fit: $(cat fit.log)"
+before=$(md5sum < r.sqlite)
+expect 1 "is not a duration" "$NASFIT" resume --db r.sqlite --time ''
+expect 1 "search.threads = 0" "$NASFIT" resume --db r.sqlite --threads 0
+[ "$(md5sum < r.sqlite)" = "$before" ] && ok "a refused resume left the run file as it was" ||
+  fail "a refused resume changed the run file"
 
 [ $failures -eq 0 ] && echo "exit_check: all passed" && exit 0
 echo "exit_check: $failures failed"; exit 1

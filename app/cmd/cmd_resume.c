@@ -83,6 +83,18 @@ static int configure(const resume_options *o, const nf_run_state *rs, nf_fit_con
     return NF_EXIT_OK;
 }
 
+/* A bad --time or --threads value is refused before the run file is
+ * opened for writing, so a refused command leaves the file as it was. */
+static int check_flags(const resume_options *o)
+{
+    nf_fit_config c = nf_fit_config_defaults();
+    nf_status st = o->time ? nf_config_set(&c, "search.time", o->time, "--time") : NF_OK;
+    if (!st && o->threads) st = nf_config_set(&c, "search.threads", o->threads, "--threads");
+    if (!st) return NF_EXIT_OK;
+    fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
+    return NF_EXIT_USAGE;
+}
+
 static int already_done(const char *path, int quiet)
 {
     if (!quiet) printf("%s: the run is finished; nothing to resume (nasfit history --db %s tells how it went)\n", path, path);
@@ -93,6 +105,7 @@ static int resume(int argc, char **argv)
 {
     resume_options o;
     int bad = parse(argc, argv, &o);
+    if (!bad) bad = check_flags(&o);
     if (bad || nf_mpi_enter("resume", o.mpi, &bad)) return bad;
     nf_store *db = NULL;
     nf_run_state rs = {0};

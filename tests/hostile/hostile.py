@@ -200,7 +200,7 @@ MUTATIONS += [("run.next_id below the ids", "UPDATE run SET next_id = 1", True),
               ("run row deleted", "DELETE FROM run", True),
               ("a second generations row ahead", "INSERT INTO generations SELECT generation + 7, started, ended, seconds, "
                "best_fitness, median_fitness, best_accuracy, best_id, population, failed, images, commit_seconds, "
-               "culled, train_seconds, score_seconds, idle_seconds FROM generations LIMIT 1", True),
+               "culled, train_seconds, score_seconds, idle_seconds, predicted_seconds FROM generations LIMIT 1", True),
               ("best weights naming no candidate", "UPDATE weights SET candidate_id = 999999 WHERE role = 'best'", True),
               ("population twice the same candidate", "UPDATE weights SET candidate_id = (SELECT candidate_id FROM weights "
                "WHERE role = 'population' AND slot = 0) WHERE role = 'population' AND slot = 1", True),

@@ -13,7 +13,14 @@ nf_status nf_loss_check_labels(const int *labels, int n, int classes)
 
 float nf_loss_xent(const nf_tensor *logits, const int *labels, nf_tensor *dlogits, int *correct)
 {
+    return nf_loss_xent_smoothed(logits, labels, 0, dlogits, correct);
+}
+
+float nf_loss_xent_smoothed(const nf_tensor *logits, const int *labels, float smoothing, nf_tensor *dlogits,
+                            int *correct)
+{
     int k_count = logits->c, n = logits->n;
+    double spread = (double)smoothing / k_count, on_label = 1.0 - smoothing; /* the target's two values */
     if (nf_loss_check_labels(labels, n, k_count)) return NAN; /* never read outside the logits */
     double total = 0;
     for (int i = 0; i < n; i++) {
@@ -24,13 +31,17 @@ float nf_loss_xent(const nf_tensor *logits, const int *labels, nf_tensor *dlogit
             if (z[(size_t)k * n] > max) { max = z[(size_t)k * n]; best = k; }
         double sum = 0;
         for (int k = 0; k < k_count; k++) sum += exp((double)z[(size_t)k * n] - max);
-        double log_sum = log(sum) + max;
-        total += log_sum - z[(size_t)labels[i] * n];
+        double log_sum = log(sum) + max, mean_logit = 0;
+        for (int k = 0; k < k_count; k++) mean_logit += z[(size_t)k * n];
+        mean_logit /= k_count;
+        /* -sum_k target_k log p_k, with log p_k = z_k - log_sum */
+        total += log_sum - on_label * z[(size_t)labels[i] * n] - smoothing * mean_logit;
         if (correct && best == labels[i]) (*correct)++;
         if (!dlogits) continue;
         for (int k = 0; k < k_count; k++) {
             double p = exp((double)z[(size_t)k * n] - log_sum);
-            dlogits->data[(size_t)k * n + i] = (float)((p - (k == labels[i])) / n);
+            double target = spread + (k == labels[i] ? on_label : 0);
+            dlogits->data[(size_t)k * n + i] = (float)((p - target) / n);
         }
     }
     return n ? (float)(total / n) : 0.0f;

@@ -17,4 +17,10 @@ nf_status nf_loss_check_labels(const int *labels, int n, int classes);
  * written: check labels first with nf_loss_check_labels. */
 float nf_loss_xent(const nf_tensor *logits, const int *labels, nf_tensor *dlogits, int *correct);
 
+/* The same against smoothed targets: each image's target puts 1 - smoothing
+ * on its label and smoothing / K on every class (label smoothing; 0 is
+ * nf_loss_xent). The accuracy counted is the plain one. */
+float nf_loss_xent_smoothed(const nf_tensor *logits, const int *labels, float smoothing, nf_tensor *dlogits,
+                            int *correct);
+
 #endif

@@ -32,17 +32,23 @@ nf_train_params nf_train_defaults(void)
     return (nf_train_params){.optim = nf_optim_defaults(NF_OPTIM_ADAM), .value_every = 8, .value_decay = 0.9f};
 }
 
-nf_status nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
-                        nf_rng *rng, float *loss)
+static nf_status step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o, float smoothing,
+                     nf_rng *rng, float *loss)
 {
     nf_status st;
     if ((st = nf_loss_check_labels(labels, n, nf_graph_classes(g))) || (st = nf_exec_forward(e, g, n, 1, rng)))
         return st;
-    *loss = nf_loss_xent(nf_exec_output(e), labels, nf_exec_output_grad(e), NULL);
+    *loss = nf_loss_xent_smoothed(nf_exec_output(e), labels, smoothing, nf_exec_output_grad(e), NULL);
     memset(g->grad, 0, g->n_param * sizeof(float));
     if ((st = nf_exec_backward(e, g))) return st;
     nf_optim_step(g, o);
     return NF_OK;
+}
+
+nf_status nf_train_step(nf_exec *e, nf_graph *g, int n, const int *labels, const nf_optim *o,
+                        nf_rng *rng, float *loss)
+{
+    return step(e, g, n, labels, o, 0, rng, loss);
 }
 
 nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *user,
@@ -58,7 +64,7 @@ nf_status nf_train_epoch(nf_exec *e, nf_graph *g, nf_batch_source source, void *
         float loss;
         nf_optim o = p->optim;
         if (p->rate) o.lr = p->rate(p->rate_user, steps + 1);
-        if ((st = nf_train_step(e, g, n, labels, &o, rng, &loss))) break;
+        if ((st = step(e, g, n, labels, &o, p->label_smoothing, rng, &loss))) break;
         if (!isfinite(loss)) {
             st = nf_fail(NF_ERR_DIVERGED, "training diverged at step %ld of the epoch (loss %g)", steps + 1, loss);
             break;

@@ -26,6 +26,7 @@ typedef struct nf_train_params {
      * epoch) instead of optim.lr: a schedule. */
     float (*rate)(void *user, long step);
     void *rate_user;
+    float label_smoothing; /* nf_loss_xent_smoothed's smoothing (0: plain cross-entropy) */
 } nf_train_params;
 
 nf_train_params nf_train_defaults(void);

@@ -35,6 +35,8 @@ nf_status nf_search_config_check(const nf_search_config *c)
     if (c->slice_images < 1) return nf_fail(NF_ERR_ARG, "slice of %lld images is empty", (long long)c->slice_images);
     if (!(c->final_share >= 0 && c->final_share < 1) || !(c->final_epochs >= 0))
         return nf_fail(NF_ERR_ARG, "final share must be in [0, 1) and final epochs not negative");
+    if (!(c->final_label_smoothing >= 0 && c->final_label_smoothing < 1) || !(c->final_average >= 0 && c->final_average <= 1))
+        return nf_fail(NF_ERR_ARG, "final label smoothing must be in [0, 1) and the averaged share in [0, 1]");
     if (c->threads < 1 || c->threads > 1024) return nf_fail(NF_ERR_ARG, "threads %d not in 1..1024", c->threads);
     if (c->settings.batch < 1 || !(c->settings.optim.lr > 0)) return nf_fail(NF_ERR_ARG, "initial batch or learning rate not positive");
     if (c->task.refresh_images < 0) return nf_fail(NF_ERR_ARG, "refresh images negative");
@@ -434,6 +436,8 @@ static nf_status final_phase(nf_search *s, run_ctx *r, int64_t images)
         nf_job job = nf_search_job(s, res->winner, (int64_t)(s->generation + 1) * s->cfg.slice_images,
                                    res->final_images, 0, 0, 0);
         job.p.generation = s->generation + 1;
+        job.p.label_smoothing = s->cfg.final_label_smoothing;
+        job.p.average_share = s->cfg.final_average;
         if (s->cfg.time_budget > 0) { /* the estimate corrected as it trains; the test set's pass kept aside */
             double test = s->test ? nf_ds_count(s->test) * per_image / 3 : 0;
             double left = s->cfg.time_budget - nf_search_elapsed(s) - test;

@@ -49,6 +49,9 @@ typedef struct nf_search_config {
     double final_share;      /* share of the time budget kept for the final training (0.5); the rest,
                                 times the workers, is the search's budget of predicted thread time */
     double final_epochs;     /* final training without a time budget, in epochs (3) */
+    float final_label_smoothing; /* the final training's label smoothing (0: none) */
+    double final_average;    /* the final model is the mean of the weights of the final training's
+                                last this share (0: its last weights) */
     int threads;             /* candidates trained at once (2) */
     uint64_t seed;           /* run seed (1) */
     nf_augment aug;          /* augmentation of training images */

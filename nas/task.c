@@ -73,6 +73,8 @@ typedef struct trainer {
     int64_t done, total;     /* its images trained so far, and its length (a deadline may move it) */
     nf_exec *e;
     nf_rng dropout;
+    double *sum;             /* weight averaging (average_share > 0): the sum of the weights after ... */
+    long averaged;           /* ... this many steps */
 } trainer;
 
 /* The learning rate after `done` of `total` images. */
@@ -111,13 +113,32 @@ static float step_rate(void *user, long step)
     return rate_at(t, t->done, t->total);
 }
 
-/* After each step: the images done, the deadline, progress and stop. */
+/* ==== weight averaging ==================================================== */
+
+static void add_weights(trainer *t)
+{
+    const nf_graph *g = t->c->g;
+    for (size_t i = 0; i < g->n_param; i++) t->sum[i] += g->param[i];
+    t->averaged++;
+}
+
+/* The mean of the weights added, in place of the last step's. */
+static void use_average(trainer *t)
+{
+    nf_graph *g = t->c->g;
+    if (t->averaged == 0) return;
+    for (size_t i = 0; i < g->n_param; i++) g->param[i] = (float)(t->sum[i] / (double)t->averaged);
+}
+
+/* After each step: the images done, the deadline, the weights averaged,
+ * progress and stop. */
 static int step_done(void *user, long step, int n, float loss)
 {
     (void)loss;
     trainer *t = user;
     t->done += n;
     if (t->p->deadline > 0 && step % 8 == 0 && step >= 16) t->total = retarget(t, t->src, t->done, t->total);
+    if (t->sum && (double)t->done > (1 - t->p->average_share) * (double)t->total) add_weights(t);
     if (t->p->progress) t->p->progress(t->p->progress_user, t->done, t->total);
     return t->p->stop && t->p->stop(t->p->stop_user);
 }
@@ -136,6 +157,7 @@ static nf_status train_slice(trainer *t, slice_source *src, double *mean_loss, i
     tp.rate_user = t;
     tp.hook = step_done;
     tp.hook_user = t;
+    tp.label_smoothing = t->p->label_smoothing;
     nf_status st = nf_train_epoch(t->e, t->c->g, slice_next, src, &tp, &t->dropout, mean_loss);
     *trained = t->done;
     if (st == NF_ERR_DIVERGED) {
@@ -204,7 +226,10 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
         nf_exec_set_threads(t.e, p->threads);
         slice_source src = {b, p->start, p->start + p->images, nf_ds_count(d->train)};
         slice_seek(&src);
-        st = train_slice(&t, &src, &loss, &trained);
+        if (p->average_share > 0 && !(t.sum = calloc(c->g->n_param ? c->g->n_param : 1, sizeof *t.sum)))
+            st = nf_fail(NF_ERR_NOMEM, "cannot allocate the sum of %zu weights to average", c->g->n_param);
+        if (!st) st = train_slice(&t, &src, &loss, &trained);
+        if (!st) use_average(&t);
         scoring = nf_clock();
         if (!st) st = score(&t, d, &accuracy);
         scoring = nf_clock() - scoring;
@@ -223,6 +248,7 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
         c->reason[0] = 0;
     }
     if (out) *out = (nf_task_out){.seconds = c->seconds, .score_seconds = scoring};
+    free(t.sum);
     nf_batcher_destroy(b);
     nf_exec_destroy(t.e);
     return st;

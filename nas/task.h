@@ -38,6 +38,9 @@ typedef struct nf_task_params {
                                  (the cosine follows the new length); only for a time-budgeted final
                                  training, as it depends on the machine's speed */
     int refresh_images;       /* training images batchnorm statistics are re-measured on (1024) */
+    float label_smoothing;    /* targets smoothed by this (engine/loss.h; 0: none) */
+    double average_share;     /* the weights scored are the mean of those after each step of the slice's
+                                 last this share of images (0: the last step's alone) */
     double param_penalty;     /* fitness -= this x parameters / 1e6 (0) */
     double flops_penalty;     /* fitness -= this x forward MFLOPs per image / 100 (0) */
     double time_penalty;      /* fitness -= this x log2(predicted training seconds per image / 1 ms), when above 1 ms (0.004) */

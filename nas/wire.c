@@ -9,7 +9,7 @@
 /* A new field of nf_task_params must be sent (put_params, get_params) or
  * be the trainer's (threads, the callbacks); this size is a reminder. */
 #if UINTPTR_MAX == 0xffffffffffffffffu
-static_assert(sizeof(nf_task_params) == 144, "nf_task_params changed: update put_params and get_params in nas/wire.c");
+static_assert(sizeof(nf_task_params) == 152, "nf_task_params changed: update put_params and get_params in nas/wire.c");
 #endif
 
 /* ==== a task ============================================================== */
@@ -28,6 +28,8 @@ static void put_params(nf_writer *w, const nf_task_params *p)
     nf_put_f64(w, p->flops_penalty);
     nf_put_f64(w, p->time_penalty);
     nf_put_f64(w, p->deadline);
+    nf_put_f64(w, p->label_smoothing);
+    nf_put_f64(w, p->average_share);
 }
 
 static void get_params(nf_reader *r, nf_task_params *p)
@@ -46,6 +48,10 @@ static void get_params(nf_reader *r, nf_task_params *p)
     p->flops_penalty = nf_get_f64(r, "FLOPs penalty");
     p->time_penalty = nf_get_f64(r, "time penalty");
     p->deadline = nf_get_f64(r, "deadline");
+    p->label_smoothing = (float)nf_get_f64(r, "label smoothing");
+    p->average_share = nf_get_f64(r, "average share");
+    if (!r->st && !(p->label_smoothing >= 0 && p->label_smoothing < 1 && p->average_share >= 0 && p->average_share <= 1))
+        nf_reader_bad(r, "a label smoothing or weight-averaging share outside [0, 1] in the task");
     if (!r->st && !(p->deadline >= 0 && p->deadline < 1e9)) nf_reader_bad(r, "an impossible deadline in the task");
     if (!r->st && (p->start < 0 || p->images < 0 || p->schedule_done < 0 || p->schedule_images < 0 ||
                    p->val_images < 0 || p->refresh_images < 0))

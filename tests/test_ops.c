@@ -379,15 +379,18 @@ static void test_loss_gradient_and_stability(void **state)
     nf_rng_seed(&rng, 1, 0, NF_RNG_TEST);
     for (size_t i = 0; i < 20; i++) z.data[i] = (float)(3 * nf_rng_normal(&rng));
     int labels[4] = {0, 3, 4, 1};
-    nf_loss_xent(&z, labels, &dz, NULL);
-    for (size_t i = 0; i < 20; i++) {
-        float saved = z.data[i];
-        z.data[i] = saved + 1e-2f;
-        double up = nf_loss_xent(&z, labels, NULL, NULL);
-        z.data[i] = saved - 1e-2f;
-        double down = nf_loss_xent(&z, labels, NULL, NULL);
-        z.data[i] = saved;
-        assert_float_equal((up - down) / 2e-2, dz.data[i], 1e-3);
+    for (int s = 0; s < 2; s++) { /* plain, then label smoothing */
+        float smoothing = s ? 0.1f : 0;
+        nf_loss_xent_smoothed(&z, labels, smoothing, &dz, NULL);
+        for (size_t i = 0; i < 20; i++) {
+            float saved = z.data[i];
+            z.data[i] = saved + 1e-2f;
+            double up = nf_loss_xent_smoothed(&z, labels, smoothing, NULL, NULL);
+            z.data[i] = saved - 1e-2f;
+            double down = nf_loss_xent_smoothed(&z, labels, smoothing, NULL, NULL);
+            z.data[i] = saved;
+            assert_float_equal((up - down) / 2e-2, dz.data[i], 1e-3);
+        }
     }
     /* Huge logits: finite loss, the right answer. */
     for (size_t i = 0; i < 20; i++) z.data[i] = 0;
@@ -398,6 +401,33 @@ static void test_loss_gradient_and_stability(void **state)
     assert_true(isfinite(loss));
     assert_true(loss > 1e3f / 4);  /* image 1 is about 1e4 off, averaged over 4 */
     assert_int_equal(correct, 1);
+    nf_tensor_free(&z);
+    nf_tensor_free(&dz);
+}
+
+/* Label smoothing's optimum is its target: logits that are the log of
+ * (1 - s) on the label plus s / K everywhere have zero gradient, and the
+ * loss there is the target's entropy; without smoothing the same logits
+ * still pull towards the label. */
+static void test_smoothed_loss_is_least_at_its_target(void **state)
+{
+    (void)state;
+    enum { K = 5, N = 3 };
+    nf_tensor z, dz;
+    assert_int_equal(nf_tensor_alloc(&z, K, N, 1, 1), NF_OK);
+    assert_int_equal(nf_tensor_alloc(&dz, K, N, 1, 1), NF_OK);
+    int labels[N] = {2, 0, 4};
+    const float s = 0.2f;
+    double on = 1 - s + s / K, off = s / K;
+    for (int i = 0; i < N; i++)
+        for (int k = 0; k < K; k++) z.data[k * N + i] = (float)log(k == labels[i] ? on : off);
+    int correct = 0;
+    float loss = nf_loss_xent_smoothed(&z, labels, s, &dz, &correct);
+    for (int i = 0; i < K * N; i++) assert_float_equal(dz.data[i], 0, 1e-6);
+    assert_float_equal(loss, -(on * log(on) + (K - 1) * off * log(off)), 1e-5);
+    assert_int_equal(correct, N); /* the accuracy is the plain one */
+    nf_loss_xent(&z, labels, &dz, NULL);
+    for (int i = 0; i < N; i++) assert_true(dz.data[labels[i] * N + i] < -1e-3);
     nf_tensor_free(&z);
     nf_tensor_free(&dz);
 }
@@ -439,6 +469,7 @@ int main(void)
         cmocka_unit_test(test_fan_out),
         cmocka_unit_test(test_repeated_input),
         cmocka_unit_test(test_loss_gradient_and_stability),
+        cmocka_unit_test(test_smoothed_loss_is_least_at_its_target),
     };
     return cmocka_run_group_tests_name("ops", tests, NULL, NULL);
 }

@@ -627,6 +627,58 @@ static void test_task_marks_divergence(void **state)
     nf_candidate_destroy(cand);
 }
 
+/* A candidate of the tiny task, with a constant learning rate. */
+static nf_candidate *tiny_candidate(const nf_search_config *c, uint64_t seed)
+{
+    nf_rng r;
+    nf_rng_seed(&r, seed, 0, NF_RNG_TEST);
+    nf_graph *g;
+    assert_int_equal(nf_space_draw(&c->var.space, 1, 8, 8, 4, &r, &g), NF_OK);
+    nf_candidate *cand;
+    assert_int_equal(nf_candidate_create(g, &c->settings, 0, 0, &cand), NF_OK);
+    return cand;
+}
+
+/* base trained for `steps` batches (a copy; base is left as it was). */
+static nf_candidate *trained_copy(const fixture *f, const nf_candidate *base, int steps, double average_share,
+                                  float smoothing)
+{
+    nf_data d = {.train = f->train, .val = f->val, .norm = f->norm, .seed = 1};
+    nf_task_params p = nf_task_defaults();
+    p.images = (int64_t)steps * base->set.batch;
+    p.average_share = average_share;
+    p.label_smoothing = smoothing;
+    nf_candidate *c;
+    assert_int_equal(nf_candidate_clone(base, &c), NF_OK);
+    assert_int_equal(nf_task_train(c, &d, &p), NF_OK);
+    assert_int_equal(c->state, NF_CAND_TRAINED);
+    return c;
+}
+
+/* Weight averaging over the last half of four steps scores the mean of the
+ * weights after steps 3 and 4, which tasks of 3 and 4 steps on the same
+ * images reach; label smoothing changes the training. */
+static void test_task_averages_its_last_weights(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(23);
+    nf_candidate *base = tiny_candidate(&c, 5);
+    nf_candidate *three = trained_copy(f, base, 3, 0, 0), *four = trained_copy(f, base, 4, 0, 0);
+    nf_candidate *averaged = trained_copy(f, base, 4, 0.5, 0), *smoothed = trained_copy(f, base, 4, 0, 0.1f);
+    size_t n = base->g->n_param, moved = 0, smoothing_moved = 0;
+    for (size_t i = 0; i < n; i++) {
+        double mean = ((double)three->g->param[i] + four->g->param[i]) / 2;
+        assert_float_equal(averaged->g->param[i], mean, 1e-6 * (1 + fabs(mean)));
+        moved += averaged->g->param[i] != four->g->param[i];
+        smoothing_moved += smoothed->g->param[i] != four->g->param[i];
+    }
+    assert_true(moved > n / 2);
+    assert_true(smoothing_moved > n / 2);
+    assert_int_equal(averaged->images, four->images);
+    nf_candidate *list[] = {base, three, four, averaged, smoothed};
+    for (int i = 0; i < 5; i++) nf_candidate_destroy(list[i]);
+}
+
 static void test_candidate_bytes_round_trip(void **state)
 {
     fixture *f = *state;
@@ -705,6 +757,7 @@ int main(void)
         cmocka_unit_test(test_limits_refuse_oversized_graphs),
         cmocka_unit_test(test_diverging_candidate_is_isolated),
         cmocka_unit_test(test_task_marks_divergence),
+        cmocka_unit_test(test_task_averages_its_last_weights),
         cmocka_unit_test(test_candidate_bytes_round_trip),
         cmocka_unit_test(test_change_kinds_keep_their_stored_names),
     };

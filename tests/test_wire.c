@@ -87,6 +87,8 @@ static nf_task_params params_for(int k)
     p.val_images = k % 3 ? 0 : 64;
     p.refresh_images = 128;
     p.param_penalty = 0.01 * k;
+    p.label_smoothing = k % 2 ? 0.1f : 0;
+    p.average_share = k % 3 ? 0.25 : 0;
     return p;
 }
 

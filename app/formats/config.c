@@ -50,6 +50,8 @@ static const key_def keys[] = {
     K("search", "slice_images", T_I64, search.slice_images, 1, 1e12),
     K("search", "final_share", T_DOUBLE, search.final_share, 0, 0.9),
     K("search", "final_epochs", T_DOUBLE, search.final_epochs, 0, 1000),
+    K("search", "final_label_smoothing", T_FLOAT, search.final_label_smoothing, 0, 0.5),
+    K("search", "final_average", T_DOUBLE, search.final_average, 0, 1),
     K("search", "seed", T_U64, search.seed, 0, 0),
     K("search", "threads", T_INT, search.threads, 1, 1024),
     K("search", "cull_share", T_DOUBLE, search.cull_share, 0, 0.9),

@@ -62,10 +62,15 @@ nf_status nf_fit_report_final_started(void *user, const nf_search *s, int64_t im
 {
     nf_fit_report *r = user;
     end_progress(r);
-    if (!r->quiet)
+    const nf_search_config *c = &s->cfg;
+    if (!r->quiet) {
         printf("search ended (%s) after generation %d; final training of candidate %lld on %lld images, "
-               "learning rate decaying to 0\n",
+               "learning rate decaying to 0",
                nf_stop_name(s->stop_reason), s->generation, (long long)s->best->id, (long long)images);
+        if (c->final_label_smoothing > 0) printf(", label smoothing %g", c->final_label_smoothing);
+        if (c->final_average > 0) printf(", weights averaged over its last %g %%", 100 * c->final_average);
+        printf("\n");
+    }
     fflush(stdout);
     return NF_OK;
 }

@@ -154,7 +154,8 @@ for i, line in enumerate(lines):  # every key, every bad value, at its own line
     if "=" not in line or line.startswith("path"):
         continue
     key = line.split("=")[0].strip()
-    for v in rng.sample(BAD_VALUES, 4):  # a different draw per key: every value is tried across the keys
+    bad = [v for v in BAD_VALUES if v or key != "arch"]  # an empty arch is its default (the reference CNN)
+    for v in rng.sample(bad, 4):  # a different draw per key: every value is tried across the keys
         text = "\n".join(lines[:i] + ["%s = %s" % (key, v)] + lines[i + 1:])
         conf_case("%s = %r" % (key, v[:12]), text, names="case.conf:%d:" % (i + 1))
 for pad in list(range(150, 260, 7)) + [1000, 5000, 70000]:  # long lines: no setting smuggled, line numbers right

@@ -11,6 +11,14 @@ nf_status nf_loss_check_labels(const int *labels, int n, int classes)
     return NF_OK;
 }
 
+/* The mean of one image's k_count logits, stride n apart. */
+static double mean_logit(const float *z, int n, int k_count)
+{
+    double sum = 0;
+    for (int k = 0; k < k_count; k++) sum += z[(size_t)k * n];
+    return sum / k_count;
+}
+
 float nf_loss_xent(const nf_tensor *logits, const int *labels, nf_tensor *dlogits, int *correct)
 {
     return nf_loss_xent_smoothed(logits, labels, 0, dlogits, correct);
@@ -31,11 +39,9 @@ float nf_loss_xent_smoothed(const nf_tensor *logits, const int *labels, float sm
             if (z[(size_t)k * n] > max) { max = z[(size_t)k * n]; best = k; }
         double sum = 0;
         for (int k = 0; k < k_count; k++) sum += exp((double)z[(size_t)k * n] - max);
-        double log_sum = log(sum) + max, mean_logit = 0;
-        for (int k = 0; k < k_count; k++) mean_logit += z[(size_t)k * n];
-        mean_logit /= k_count;
+        double log_sum = log(sum) + max;
         /* -sum_k target_k log p_k, with log p_k = z_k - log_sum */
-        total += log_sum - on_label * z[(size_t)labels[i] * n] - smoothing * mean_logit;
+        total += log_sum - on_label * z[(size_t)labels[i] * n] - (smoothing > 0 ? smoothing * mean_logit(z, n, k_count) : 0);
         if (correct && best == labels[i]) (*correct)++;
         if (!dlogits) continue;
         for (int k = 0; k < k_count; k++) {

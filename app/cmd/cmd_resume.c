@@ -63,6 +63,14 @@ static int parse(int argc, char **argv, resume_options *o)
     return NF_EXIT_OK;
 }
 
+/* --time and --threads laid on c. */
+static nf_status apply_flags(const resume_options *o, nf_fit_config *c)
+{
+    nf_status st = o->time ? nf_config_set(c, "search.time", o->time, "--time") : NF_OK;
+    if (!st && o->threads) st = nf_config_set(c, "search.threads", o->threads, "--threads");
+    return st;
+}
+
 /* The stored configuration with the flags on top. */
 static int configure(const resume_options *o, const nf_run_state *rs, nf_fit_config *cfg)
 {
@@ -73,8 +81,7 @@ static int configure(const resume_options *o, const nf_run_state *rs, nf_fit_con
      * it existed, and must mean what that version did: no screen. */
     cfg->search.screen_draws = 0;
     nf_status st = nf_config_parse(rs->config, source, cfg);
-    if (!st && o->time) st = nf_config_set(cfg, "search.time", o->time, "--time");
-    if (!st && o->threads) st = nf_config_set(cfg, "search.threads", o->threads, "--threads");
+    if (!st) st = apply_flags(o, cfg);
     if (!st) st = nf_search_config_check(&cfg->search);
     if (st) {
         fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
@@ -88,9 +95,7 @@ static int configure(const resume_options *o, const nf_run_state *rs, nf_fit_con
 static int check_flags(const resume_options *o)
 {
     nf_fit_config c = nf_fit_config_defaults();
-    nf_status st = o->time ? nf_config_set(&c, "search.time", o->time, "--time") : NF_OK;
-    if (!st && o->threads) st = nf_config_set(&c, "search.threads", o->threads, "--threads");
-    if (!st) return NF_EXIT_OK;
+    if (!apply_flags(o, &c)) return NF_EXIT_OK;
     fprintf(stderr, "nasfit resume: %s\n", nf_last_error());
     return NF_EXIT_USAGE;
 }

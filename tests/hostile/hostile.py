@@ -153,8 +153,8 @@ lines = full.split("\n")
 for i, line in enumerate(lines):  # every key, every bad value, at its own line
     if "=" not in line or line.startswith("path"):
         continue
-    key = line.split("=")[0].strip()
-    bad = [v for v in BAD_VALUES if v or key != "arch"]  # an empty arch is its default (the reference CNN)
+    key, printed = (part.strip() for part in line.split("=", 1))
+    bad = [v for v in BAD_VALUES if v != printed]  # what --print-config wrote is valid (an empty arch: the reference CNN)
     for v in rng.sample(bad, 4):  # a different draw per key: every value is tried across the keys
         text = "\n".join(lines[:i] + ["%s = %s" % (key, v)] + lines[i + 1:])
         conf_case("%s = %r" % (key, v[:12]), text, names="case.conf:%d:" % (i + 1))

@@ -270,9 +270,9 @@ nf_status nf_search_train(nf_search *s, run_ctx *r, nf_job *jobs, int n, int com
     double wall = nf_clock() - t0, busy = 0;
     for (int i = 0; i < n; i++) {
         if (jobs[i].status) continue;
-        busy += jobs[i].out.seconds;
+        busy += jobs[i].out.worker_seconds;
         s->progress_done += jobs[i].p.images;
-        if (r->gen) r->gen->score_seconds += jobs[i].out.score_seconds;
+        if (r->gen) r->gen->score_seconds += jobs[i].out.score_worker_seconds;
     }
     if (r->gen) {
         r->gen->train_seconds += busy;

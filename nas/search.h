@@ -84,9 +84,9 @@ typedef struct nf_gen_stats {
     int64_t images;            /* images trained on in this generation, all candidates */
     double seconds;            /* wall time of the generation */
     int culled;                /* children stopped early, worse than their parents */
-    double train_seconds;      /* thread time of its tasks (scoring included) */
+    double train_seconds;      /* workers' time of its tasks (scoring included; a thread lent counts) */
     double score_seconds;      /* ... of which re-measuring batchnorm and validating */
-    double idle_seconds;       /* thread time no task used (workers x wall time - the tasks') */
+    double idle_seconds;       /* workers' time no task used (workers x wall time - the tasks') */
     double predicted_seconds;  /* thread time its training takes by the speed model: what the search's
                                   budget counts (images x predicted seconds per image, all candidates) */
 } nf_gen_stats;

@@ -75,6 +75,8 @@ typedef struct trainer {
     nf_rng dropout;
     double *sum;             /* weight averaging (average_share > 0): the sum of the weights after ... */
     long averaged;           /* ... this many steps */
+    int threads;             /* threads the task runs on now (more than p->threads while some are lent) */
+    double mark, worker_seconds; /* worker time up to the clock's mark */
 } trainer;
 
 /* The learning rate after `done` of `total` images. */
@@ -103,13 +105,28 @@ static int64_t retarget(trainer *t, slice_source *src, int64_t done, int64_t tot
     return target;
 }
 
+static int worker_threads(const nf_task_params *p) { return p->threads > 0 ? p->threads : 1; }
+
+/* Adds the worker time since the mark: a thread lent by an idle worker
+ * counts as that worker's time. */
+static void count_worker_time(trainer *t)
+{
+    double now = nf_clock();
+    t->worker_seconds += (now - t->mark) * t->threads / worker_threads(t->p);
+    t->mark = now;
+}
+
 /* Before each step of engine/train.c's loop: the threads a lent thread
  * gives, and the learning rate at the images done so far. */
 static float step_rate(void *user, long step)
 {
     (void)step;
     trainer *t = user;
-    if (t->p->threads_now) nf_exec_set_threads(t->e, t->p->threads_now(t->p->threads_user));
+    if (t->p->threads_now) {
+        count_worker_time(t);
+        t->threads = t->p->threads_now(t->p->threads_user);
+        nf_exec_set_threads(t->e, t->threads);
+    }
     return rate_at(t, t->done, t->total);
 }
 
@@ -213,7 +230,7 @@ nf_status nf_task_train(nf_candidate *c, const nf_data *d, const nf_task_params 
 nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p, nf_task_out *out)
 {
     double started = nf_clock(), scoring = 0;
-    trainer t = {.started = started, .val = d->val, .c = c, .p = p};
+    trainer t = {.started = started, .val = d->val, .c = c, .p = p, .threads = worker_threads(p), .mark = started};
     /* the second part of a generation's slice draws masks of its own */
     uint64_t stream = ((uint64_t)c->id << 24 | (uint64_t)(uint32_t)p->generation) ^ ((uint64_t)p->schedule_done << 40);
     nf_rng_seed(&t.dropout, d->seed, stream, NF_RNG_DROPOUT);
@@ -234,6 +251,7 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
         if (!st) st = score(&t, d, &accuracy);
         scoring = nf_clock() - scoring;
     }
+    count_worker_time(&t);
     c->trained_gen = p->generation;
     c->seconds = nf_clock() - started;
     c->images += trained;
@@ -247,7 +265,10 @@ nf_status nf_task_run(nf_candidate *c, const nf_data *d, const nf_task_params *p
         c->fitness = fitness_of(c, p, accuracy);
         c->reason[0] = 0;
     }
-    if (out) *out = (nf_task_out){.seconds = c->seconds, .score_seconds = scoring};
+    if (out)
+        *out = (nf_task_out){.seconds = c->seconds, .score_seconds = scoring,
+                             .worker_seconds = t.worker_seconds,
+                             .score_worker_seconds = scoring * t.threads / worker_threads(p)};
     free(t.sum);
     nf_batcher_destroy(b);
     nf_exec_destroy(t.e);

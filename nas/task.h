@@ -57,8 +57,10 @@ nf_task_params nf_task_defaults(void);
 
 /* Where a task's time went. */
 typedef struct nf_task_out {
-    double seconds;           /* the whole task */
-    double score_seconds;     /* of which batchnorm re-measurement and validation */
+    double seconds;              /* the whole task, on the clock */
+    double score_seconds;        /* of which batchnorm re-measurement and validation */
+    double worker_seconds;       /* the whole task in workers' time: a thread lent by */
+    double score_worker_seconds; /* an idle worker counts as its time (threads_now) */
 } nf_task_out;
 
 /* Trains c on the slice, re-measures its batchnorm statistics and scores

@@ -107,6 +107,8 @@ nf_status nf_wire_result_pack(nf_status task_status, const char *message, const 
     nf_put_i32(&w, (int32_t)task_status);
     nf_put_f64(&w, out->seconds);
     nf_put_f64(&w, out->score_seconds);
+    nf_put_f64(&w, out->worker_seconds);
+    nf_put_f64(&w, out->score_worker_seconds);
     nf_put_u64(&w, (uint64_t)c->id);
     nf_put_str(&w, task_status ? message : "");
     if (!task_status) {
@@ -134,6 +136,8 @@ nf_status nf_wire_result_unpack(const unsigned char *buf, size_t len, nf_candida
     *task_status = (nf_status)nf_get_i32(&r, "status");
     out->seconds = nf_get_f64(&r, "seconds");
     out->score_seconds = nf_get_f64(&r, "scoring seconds");
+    out->worker_seconds = nf_get_f64(&r, "worker seconds");
+    out->score_worker_seconds = nf_get_f64(&r, "scoring worker seconds");
     int64_t id = (int64_t)nf_get_u64(&r, "candidate id");
     nf_get_str(&r, msg, cap, "message");
     if (!r.st && id != c->id) nf_reader_bad(&r, "the result is of another candidate");

@@ -679,6 +679,32 @@ static void test_task_averages_its_last_weights(void **state)
     for (int i = 0; i < 5; i++) nf_candidate_destroy(list[i]);
 }
 
+/* Where the time went counts a thread lent to a task as worker time: a
+ * task alone on a pool of two has the idle worker's thread from its first
+ * step, so its worker time is more than its clock time; a task that runs
+ * on its own threads has no more worker time than clock time. */
+static void test_a_lent_thread_counts_as_work(void **state)
+{
+    fixture *f = *state;
+    nf_search_config c = tiny_config(29);
+    nf_data d = {.train = f->train, .val = f->val, .norm = f->norm, .seed = 1};
+    nf_candidate *alone = tiny_candidate(&c, 6), *own = tiny_candidate(&c, 6);
+    nf_job job = {.c = alone, .p = nf_task_defaults()};
+    job.p.images = 16 * alone->set.batch;
+    nf_trainer *pool;
+    assert_int_equal(nf_trainer_local_create(2, &pool), NF_OK);
+    assert_int_equal(nf_trainer_run(pool, &d, &job, 1, NULL), NF_OK);
+    assert_true(job.out.worker_seconds > job.out.seconds);
+    assert_true(job.out.score_worker_seconds > job.out.score_seconds);
+    nf_task_out out;
+    assert_int_equal(nf_task_run(own, &d, &job.p, &out), NF_OK);
+    assert_true(out.worker_seconds > 0 && out.worker_seconds <= out.seconds);
+    assert_true(out.score_worker_seconds == out.score_seconds);
+    nf_trainer_destroy(pool);
+    nf_candidate_destroy(alone);
+    nf_candidate_destroy(own);
+}
+
 static void test_candidate_bytes_round_trip(void **state)
 {
     fixture *f = *state;
@@ -758,6 +784,7 @@ int main(void)
         cmocka_unit_test(test_diverging_candidate_is_isolated),
         cmocka_unit_test(test_task_marks_divergence),
         cmocka_unit_test(test_task_averages_its_last_weights),
+        cmocka_unit_test(test_a_lent_thread_counts_as_work),
         cmocka_unit_test(test_candidate_bytes_round_trip),
         cmocka_unit_test(test_change_kinds_keep_their_stored_names),
     };

@@ -129,6 +129,7 @@ static void check_same_bytes(const fixture *f, nf_candidate *here, int k, int th
     assert_int_equal(task_status, NF_OK);
     assert_int_equal(there->worker, 7); /* the receiving side's, not sent */
     assert_true(out.seconds > 0 && out.seconds == there->seconds);
+    assert_true(out.worker_seconds > 0 && out.score_worker_seconds > 0); /* they travel too */
     size_t la, lb;
     unsigned char *a = bytes_of(here, &la), *b = bytes_of(there, &lb);
     if (la != lb || memcmp(a, b, la)) fail_msg("candidate %lld, task %d, %d threads: the bytes differ", (long long)here->id, k, threads);
